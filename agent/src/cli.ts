@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// intransit: passive auditor of encryption in transit.
+
+import { replay, REPLAY_HELP } from './cli/replay.js';
+import { UsageError } from './cli/args.js';
+import { CaptureError } from './capture/index.js';
+
+const HELP = `usage: intransit <command> [options]
+
+commands:
+  replay <capture>...   audit saved captures (pcap, pcapng, standard input)
+  help [command]        this help, or a command's
+
+Run "intransit <command> --help" for a command's options.
+Output contract: ECS field names, NDJSON (--ndjson).
+`;
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
+  replay: { run: replay, help: REPLAY_HELP },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h') {
+    process.stdout.write(HELP);
+    return cmd ? 0 : 2;
+  }
+  if (cmd === 'help') {
+    const c = rest[0] ? COMMANDS[rest[0]] : undefined;
+    process.stdout.write(c ? c.help : HELP);
+    return 0;
+  }
+  const command = COMMANDS[cmd];
+  if (!command) {
+    process.stderr.write(`intransit: unknown command "${cmd}" (see intransit --help)\n`);
+    return 2;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError || e instanceof CaptureError) {
+      process.stderr.write(`intransit: ${e.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`intransit: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,45 @@
+// Minimal, strict command-line parsing: known flags only, values checked, one-line errors.
+
+export class UsageError extends Error {}
+
+export interface FlagSpec {
+  [name: string]: 'boolean' | 'string' | 'number';
+}
+
+export interface Parsed {
+  positional: string[];
+  flags: Record<string, string | number | boolean>;
+}
+
+export function parseArgs(argv: string[], spec: FlagSpec): Parsed {
+  const positional: string[] = [];
+  const flags: Record<string, string | number | boolean> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = a.slice(2, eq < 0 ? undefined : eq);
+      const type = spec[name];
+      if (!type) throw new UsageError(`unknown option --${name}`);
+      if (type === 'boolean') {
+        if (eq >= 0) throw new UsageError(`--${name} takes no value`);
+        flags[name] = true;
+        continue;
+      }
+      const value = eq >= 0 ? a.slice(eq + 1) : argv[++i];
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      if (type === 'number') {
+        const n = Number(value);
+        if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} needs a non-negative number, not "${value}"`);
+        flags[name] = n;
+      } else flags[name] = value;
+    } else if (a === '-h') {
+      flags.help = true;
+    } else positional.push(a);
+  }
+  return { positional, flags };
+}

@@ -1,0 +1,123 @@
+// `intransit replay`: reads saved captures (files, a directory of them, or standard
+// input) and writes the contract's NDJSON documents.
+
+import { readdirSync, statSync } from 'node:fs';
+import { join, basename } from 'node:path';
+import { SEVERITY_NAMES } from '@intransit/shared';
+import { readCaptureFile, readCaptureStream, CaptureError, type ReadStats } from '../capture/index.js';
+import { Engine } from '../engine.js';
+import { NdjsonWriter } from '../output/writer.js';
+import { TextWriter } from '../output/text-writer.js';
+import { parseArgs, UsageError } from './args.js';
+import { Progress } from './progress.js';
+
+export const REPLAY_HELP = `usage: intransit replay <capture>... [options]
+
+Reads saved captures and reports every connection in them: TLS version, cipher,
+key-exchange group, SNI, certificates, fingerprints (JA3/JA3S/JA4), application
+protocol identified from payload, and the SEC09 findings.
+
+  <capture>          classic pcap (either byte order, micro- or nanosecond), pcapng,
+                     gzip-compressed either, a directory (its *.pcap, *.pcapng, *.cap,
+                     *.gz files in name order), or - for standard input
+
+options:
+  --ndjson           one JSON document per line on standard output (ECS field names):
+                     sessions, findings, then one summary document
+  --fail-on SEV      exit 1 when a finding of severity SEV or higher exists
+                     (info, low, medium, high, critical)
+  --max-flows N      hard cap on concurrent flows (default 500000); the least recently
+                     active flow is ended and counted as evicted beyond it
+  --no-progress      no progress bar on standard error
+  -h, --help         this help
+
+exit status: 0 read, 1 --fail-on threshold reached, 2 unusable input or usage error.
+`;
+
+const CAPTURE_FILE = /\.(pcap|pcapng|cap|dmp)(\.gz)?$|\.gz$/i;
+
+function expandInputs(inputs: string[]): string[] {
+  const files: string[] = [];
+  for (const input of inputs) {
+    if (input === '-') {
+      files.push(input);
+      continue;
+    }
+    let st;
+    try {
+      st = statSync(input);
+    } catch (e) {
+      throw new CaptureError(`${input}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (st.isDirectory()) {
+      const names = readdirSync(input).filter((n) => CAPTURE_FILE.test(n)).sort();
+      if (names.length === 0) throw new CaptureError(`${input}: directory holds no capture files`);
+      for (const n of names) files.push(join(input, n));
+    } else files.push(input);
+  }
+  return files;
+}
+
+export async function replay(argv: string[]): Promise<number> {
+  const { positional, flags } = parseArgs(argv, {
+    ndjson: 'boolean',
+    'fail-on': 'string',
+    'max-flows': 'number',
+    'no-progress': 'boolean',
+    help: 'boolean',
+  });
+  if (flags.help) {
+    process.stdout.write(REPLAY_HELP);
+    return 0;
+  }
+  if (positional.length === 0) throw new UsageError('replay needs a capture file, a directory or - (see intransit replay --help)');
+  let failOn = 0;
+  if (flags['fail-on'] !== undefined) {
+    failOn = SEVERITY_NAMES[String(flags['fail-on']).toLowerCase()] ?? 0;
+    if (!failOn) throw new UsageError(`--fail-on takes info, low, medium, high or critical, not "${flags['fail-on']}"`);
+  }
+  const files = expandInputs(positional);
+  const out = flags.ndjson ? new NdjsonWriter() : new TextWriter();
+  const maxFlows = flags['max-flows'] as number | undefined;
+  const engine = new Engine(out, { flows: maxFlows ? { maxFlows } : {} });
+  const captures: Record<string, unknown>[] = [];
+  const showProgress = !flags['no-progress'] && Progress.enabled();
+  let readAny = false;
+  for (const file of files) {
+    let stats: ReadStats;
+    try {
+      if (file === '-') stats = await readCaptureStream(process.stdin, engine.packet);
+      else {
+        const progress = showProgress ? new Progress(basename(file)) : null;
+        try {
+          stats = readCaptureFile(file, engine.packet, progress ? { onProgress: (d, t) => progress.update(d, t) } : {});
+        } finally {
+          progress?.done();
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof CaptureError)) throw e;
+      // one unusable file among several is reported and skipped; alone, it is exit 2
+      process.stderr.write(`intransit: ${file === '-' ? 'standard input' : file}: ${e.message}\n`);
+      if (files.length === 1) return 2;
+      captures.push({ file, error: e.message });
+      continue;
+    }
+    readAny = true;
+    for (const w of stats.warnings) process.stderr.write(`intransit: warning: ${file === '-' ? 'standard input' : file}: ${w}\n`);
+    engine.endOfInput();
+    captures.push({
+      file: file === '-' ? '-' : file,
+      format: stats.format,
+      packets: stats.packets,
+      truncated: stats.truncated,
+      skipped_blocks: stats.skippedBlocks,
+      warnings: stats.warnings,
+    });
+  }
+  if (!readAny) return 2;
+  engine.finish({ files: captures });
+  await out.close();
+  if (failOn && engine.maxSeverity >= failOn) return 1;
+  return 0;
+}

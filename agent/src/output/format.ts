@@ -1,0 +1,42 @@
+// Text forms of capture values for the output documents.
+
+/** ISO-8601 UTC with microseconds, or nanoseconds when the capture has them. */
+export function isoTime(sec: number, nsec: number): string {
+  const d = new Date(sec * 1000);
+  const base = d.toISOString().slice(0, 19); // YYYY-MM-DDTHH:MM:SS
+  if (nsec % 1000 === 0) return `${base}.${String(nsec / 1000).padStart(6, '0')}Z`;
+  return `${base}.${String(nsec).padStart(9, '0')}Z`;
+}
+
+function hex4(w: number): string {
+  return (w >>> 0).toString(16);
+}
+
+/** IPv4 dotted quad from word 3, or IPv6 in RFC 5952 canonical form from four big-endian words. */
+export function ipString(version: number, w0: number, w1: number, w2: number, w3: number): string {
+  if (version === 4) return `${w3 >>> 24}.${(w3 >>> 16) & 255}.${(w3 >>> 8) & 255}.${w3 & 255}`;
+  const g = [w0 >>> 16, w0 & 0xffff, w1 >>> 16, w1 & 0xffff, w2 >>> 16, w2 & 0xffff, w3 >>> 16, w3 & 0xffff];
+  // IPv4-mapped addresses keep the dotted tail, as RFC 5952 section 5 recommends
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff)
+    return `::ffff:${w3 >>> 24}.${(w3 >>> 16) & 255}.${(w3 >>> 8) & 255}.${w3 & 255}`;
+  // longest run of two or more zero groups, first one on ties, becomes "::"
+  let bestAt = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestAt = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (bestAt < 0) return g.map(hex4).join(':');
+  const head = g.slice(0, bestAt).map(hex4).join(':');
+  const tail = g.slice(bestAt + bestLen).map(hex4).join(':');
+  return `${head}::${tail}`;
+}
