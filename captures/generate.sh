@@ -78,8 +78,8 @@ forget_pid() {
 # Network
 # ---------------------------------------------------------------------------
 
-# Quiet an interface: no IPv6 on it (tunnel/VLAN devices), or no router
-# solicitations (the veth, which carries fd00:99::/64).
+# no_ipv6 NS DEV: overlay devices carry IPv4 only; without IPv6 they send no
+# MLD/NDP chatter into the captures.
 no_ipv6() { ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"; }
 
 offload_off() { ip netns exec "$1" python3 "$GEN/offload_off.py" "$2"; }
@@ -112,60 +112,81 @@ setup_network() {
   sleep 3
 }
 
-# VXLAN VNI 4242 over the veth: inner 10.98.0.1 <-> 10.98.0.2.
+# VXLAN VNI 4242 over the veth (kernel vxlan driver): inner 10.98.0.1 <-> .2.
 setup_vxlan() {
   ip -n "$NS_A" link add vx0 address 02:00:0a:62:00:01 type vxlan id 4242 local "$A4" remote "$B4" dstport 4789 dev va
   ip -n "$NS_B" link add vx0 address 02:00:0a:62:00:02 type vxlan id 4242 local "$B4" remote "$A4" dstport 4789 dev vb
   overlay_up vx0 10.98.0 02:00:0a:62:00:01 02:00:0a:62:00:02
 }
 
-# Geneve VNI 4243 over the veth: inner 10.96.0.1 <-> 10.96.0.2.
-# Returns 1 when the kernel has no geneve support (the capture is skipped).
+# VLAN, Geneve and GRE use gen/userspace_tunnel.py rather than kernel devices:
+# kernels built without 8021q/geneve/ip_gre (and without the tc vlan action)
+# are common in containers and VMs, and the relay emits the same wire format.
+# relay_start NS DEVICE MODE ARGS...: start one endpoint, wait for its device.
+relay_start() {
+  local ns=$1 dev=$2 i
+  shift 2
+  ip netns exec "$ns" python3 "$GEN/userspace_tunnel.py" "$@" >>"$LOG/relay.log" 2>&1 &
+  PIDS+=("$!")
+  RELAY_PIDS+=("$!")
+  for i in $(seq 100); do
+    ip -n "$ns" link show dev "$dev" >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  die "relay device $dev did not appear in $ns: $(cat "$LOG/relay.log")"
+}
+RELAY_PIDS=()
+
+relay_stop_all() {
+  local pid
+  for pid in "${RELAY_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    forget_pid "$pid"
+  done
+  RELAY_PIDS=()
+}
+
+# 802.1Q VLAN 100 on the veth: TAP vl100 10.97.0.1 <-> 10.97.0.2, tagged on va/vb.
+setup_vlan() {
+  relay_start "$NS_A" vl100 vlan vl100 va 100
+  relay_start "$NS_B" vl100 vlan vl100 vb 100
+  overlay_up vl100 10.97.0 02:00:0a:61:00:01 02:00:0a:61:00:02
+}
+
+# Geneve VNI 4243 in UDP 6081 over the veth: TAP gnv0 10.96.0.1 <-> 10.96.0.2.
 setup_geneve() {
-  ip -n "$NS_A" link add gnv0 address 02:00:0a:60:00:01 type geneve id 4243 remote "$B4" \
-    2>>"$LOG/geneve.log" || return 1
-  ip -n "$NS_B" link add gnv0 address 02:00:0a:60:00:02 type geneve id 4243 remote "$A4"
+  relay_start "$NS_A" gnv0 geneve gnv0 "$A4" "$B4" 4243
+  relay_start "$NS_B" gnv0 geneve gnv0 "$B4" "$A4" 4243
+  ip -n "$NS_A" link set gnv0 mtu 1450
+  ip -n "$NS_B" link set gnv0 mtu 1450
   overlay_up gnv0 10.96.0 02:00:0a:60:00:01 02:00:0a:60:00:02
 }
 
-# 802.1Q VLAN 100 on the veth: 10.97.0.1 <-> 10.97.0.2.
-setup_vlan() {
-  ip -n "$NS_A" link add link va name va.100 address 02:00:0a:61:00:01 type vlan id 100
-  ip -n "$NS_B" link add link vb name vb.100 address 02:00:0a:61:00:02 type vlan id 100
-  ip netns exec "$NS_A" sysctl -qw net.ipv6.conf.va/100.disable_ipv6=1
-  ip netns exec "$NS_B" sysctl -qw net.ipv6.conf.vb/100.disable_ipv6=1
-  offload_off "$NS_A" va.100
-  offload_off "$NS_B" vb.100
-  ip -n "$NS_A" addr add 10.97.0.1/24 dev va.100
-  ip -n "$NS_B" addr add 10.97.0.2/24 dev vb.100
-  ip -n "$NS_A" link set va.100 up
-  ip -n "$NS_B" link set vb.100 up
-  ip -n "$NS_A" neigh replace 10.97.0.2 lladdr 02:00:0a:61:00:02 dev va.100 nud permanent
-  ip -n "$NS_B" neigh replace 10.97.0.1 lladdr 02:00:0a:61:00:01 dev vb.100 nud permanent
-}
-
-# Plain GRE (IPv4 in GRE in IPv4) over the veth: inner 10.95.0.1 <-> 10.95.0.2.
-# A capture on the GRE device itself has link type RAW (bare IPv4 packets).
+# GRE (IPv4 in GRE in IPv4) over the veth: TUN gre1 10.95.0.1 <-> 10.95.0.2.
+# A capture on gre1 itself has link type RAW (bare IPv4 packets).
 setup_gre() {
-  ip -n "$NS_A" link add gre1 type gre local "$A4" remote "$B4" ttl 64
-  ip -n "$NS_B" link add gre1 type gre local "$B4" remote "$A4" ttl 64
-  no_ipv6 "$NS_A" gre1
-  no_ipv6 "$NS_B" gre1
-  offload_off "$NS_A" gre1
-  offload_off "$NS_B" gre1
+  relay_start "$NS_A" gre1 gre gre1 "$A4" "$B4"
+  relay_start "$NS_B" gre1 gre gre1 "$B4" "$A4"
+  local ns
+  for ns in "$NS_A" "$NS_B"; do
+    no_ipv6 "$ns" gre1
+    ip -n "$ns" link set gre1 mtu 1476 up
+  done
   ip -n "$NS_A" addr add 10.95.0.1/24 dev gre1
   ip -n "$NS_B" addr add 10.95.0.2/24 dev gre1
-  ip -n "$NS_A" link set gre1 up
-  ip -n "$NS_B" link set gre1 up
 }
 
-# Common part of the Ethernet overlays (VXLAN, Geneve).
-overlay_up() { # dev prefix mac_a mac_b
+# Common part of the Ethernet overlays (VXLAN, VLAN, Geneve): addresses,
+# no IPv6, no offloads, static neighbours.
+overlay_up() { # DEV NET_PREFIX MAC_A MAC_B
   local dev=$1 net=$2
+  ip -n "$NS_A" link set "$dev" address "$3"
+  ip -n "$NS_B" link set "$dev" address "$4"
   no_ipv6 "$NS_A" "$dev"
   no_ipv6 "$NS_B" "$dev"
-  offload_off "$NS_A" "$dev"
-  offload_off "$NS_B" "$dev"
+  offload_off "$NS_A" "$dev" || log "warning: offloads of $dev (A) left as they are"
+  offload_off "$NS_B" "$dev" || log "warning: offloads of $dev (B) left as they are"
   ip -n "$NS_A" addr add "$net.1/24" dev "$dev"
   ip -n "$NS_B" addr add "$net.2/24" dev "$dev"
   ip -n "$NS_A" link set "$dev" up
@@ -191,21 +212,26 @@ wait_capture_ready() {
 }
 
 # cap_start NAME IFACE [tcpdump options...]: tcpdump in namespace A,
-# packet-buffered (-U), full snap length, no name resolution.
+# full snap length, no name resolution, packet-buffered output (-U) and
+# immediate mode: without it libpcap hands packets over a ring-buffer block
+# at a time (up to 1 s late), and the last packets before the stop are lost.
 cap_start() {
   local name=$1 iface=$2
   shift 2
+  CAP_SETTLE=0.5
   CAP_FILE=$WORK/$name
   CAP_ERR=$LOG/$name.tcpdump
-  ip netns exec "$NS_A" tcpdump -i "$iface" -n -s 0 -U -Z root -w "$CAP_FILE" "$@" 2>"$CAP_ERR" &
+  ip netns exec "$NS_A" tcpdump -i "$iface" -n -s 0 -U --immediate-mode -Z root -w "$CAP_FILE" "$@" 2>"$CAP_ERR" &
   CAP_PID=$!
   PIDS+=("$CAP_PID")
   wait_capture_ready "$CAP_ERR"
 }
 
-# cap_start_dumpcap NAME IFACE: pcapng written by Wireshark's dumpcap.
+# cap_start_dumpcap NAME IFACE: pcapng written by Wireshark's dumpcap (which
+# has no immediate mode: cap_stop waits out its buffering instead).
 cap_start_dumpcap() {
   local name=$1 iface=$2
+  CAP_SETTLE=1.5
   CAP_FILE=$WORK/$name
   CAP_ERR=$LOG/$name.dumpcap
   ip netns exec "$NS_A" dumpcap -i "$iface" -s 0 -w "$CAP_FILE" 2>"$CAP_ERR" &
@@ -221,7 +247,7 @@ cap_start_dumpcap() {
 cap_stop() {
   local check=$1
   shift
-  sleep 0.5
+  sleep "$CAP_SETTLE"
   kill -TERM "$CAP_PID"
   wait "$CAP_PID" || true
   forget_pid "$CAP_PID"
@@ -230,6 +256,11 @@ cap_stop() {
   local matches
   matches=$(tshark -r "$CAP_FILE" "$@" -Y "$check" -T fields -e frame.number 2>/dev/null | wc -l)
   [[ $matches -gt 0 ]] || die "$name: no packet matches '$check' (see $LOG)"
+  # Every TCP connection must be captured to its end (FIN or RST).
+  local opened closed
+  opened=$(tshark -r "$CAP_FILE" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' -T fields -e tcp.stream 2>/dev/null | sort -u | wc -l)
+  closed=$(tshark -r "$CAP_FILE" -Y 'tcp.flags.fin == 1 || tcp.flags.reset == 1' -T fields -e tcp.stream 2>/dev/null | sort -u | wc -l)
+  [[ $opened -eq $closed ]] || die "$name: $opened TCP connections opened but only $closed seen closing"
   install -m 0644 "$CAP_FILE" "$OUT/$name"
   log "$name: $(tshark -r "$CAP_FILE" -T fields -e frame.number 2>/dev/null | wc -l) packets, $(stat -c %s "$OUT/$name") bytes"
 }
@@ -274,7 +305,7 @@ client() {
   CLI_N=$((CLI_N + 1))
   { printf '%s\n' "$MESSAGE"; sleep 0.7; } |
     in_a timeout 15 "$@" >"$LOG/client.$CLI_N.log" 2>&1 ||
-    log "client $CLI_N exited with $? ($*)"
+    log "client $CLI_N exited with $? (${*//$SECRET/[redacted]})"
   sleep 0.2
 }
 
@@ -367,10 +398,11 @@ cap_tls13_openssl() {
 
 cap_tls12_ecdhe_rsa() {
   # Full handshake + resumption by ticket, then full handshake + resumption
-  # by session id (tickets disabled), all against one server process.
-  local c=(-tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256 -servername "$WWW")
+  # by session id (tickets disabled), all against one server process. ALPN
+  # is in the clear in TLS 1.2 (TLS 1.3 encrypts the server's choice).
+  local c=(-tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256 -servername "$WWW" -alpn h2,http/1.1)
   cap_start tls12-ecdhe-rsa.pcap va
-  s_server 443 "${WWW_ID[@]}"
+  s_server 443 "${WWW_ID[@]}" -alpn h2
   s_client "$B4:443" "${c[@]}" -sess_out "$WORK/ticket.sess"
   s_client "$B4:443" "${c[@]}" -sess_in "$WORK/ticket.sess"
   s_client "$B4:443" "${c[@]}" -no_ticket -sess_out "$WORK/id.sess"
@@ -420,7 +452,7 @@ cap_tls12_dhe() { # FILE DHPARAM
 
 gnutls_pair() { # FILE PRIORITY CHECK
   cap_start "$1" va
-  srv_start 443 t -- gnutls-serv -p 443 --echo --x509certfile "$PKI/www.pem" \
+  srv_start 443 t -- gnutls-serv -p 443 --echo --disable-client-cert --x509certfile "$PKI/www.pem" \
     --x509keyfile "$PKI/www.key" --priority "$2"
   client gnutls-cli -p 443 --sni-hostname "$WWW" --insecure --priority "$2" "$B4"
   srv_stop
@@ -590,13 +622,10 @@ cap_tunnels() {
   tls13_exchange 10.98.0.2
   cap_stop 'vxlan.vni == 4242 && tls.handshake.type == 2'
 
-  if setup_geneve; then
-    cap_start tls13-geneve.pcap va
-    tls13_exchange 10.96.0.2
-    cap_stop 'geneve.vni == 4243 && tls.handshake.type == 2'
-  else
-    log "tls13-geneve.pcap skipped: this kernel cannot create geneve devices ($(cat "$LOG/geneve.log"))"
-  fi
+  setup_geneve
+  cap_start tls13-geneve.pcap va
+  tls13_exchange 10.96.0.2
+  cap_stop 'geneve.vni == 4243 && tls.handshake.type == 2'
 
   setup_vlan
   cap_start tls13-vlan.pcap va
@@ -611,6 +640,7 @@ cap_tunnels() {
   cap_start tls13-rawip.pcap gre1
   tls13_exchange 10.95.0.2
   cap_stop 'tls.handshake.type == 2'
+  relay_stop_all
 }
 
 # name -> function; the order is the generation order.

@@ -2,6 +2,11 @@
 // intransit: passive auditor of encryption in transit.
 
 import { replay, REPLAY_HELP } from './cli/replay.js';
+import { live, LIVE_HELP } from './cli/live.js';
+import { mirror, MIRROR_HELP } from './cli/mirror.js';
+import { aws, AWS_HELP } from './cli/aws.js';
+import { serve, SERVE_HELP } from './cli/serve.js';
+import { report, REPORT_HELP } from './cli/report.js';
 import { UsageError } from './cli/args.js';
 import { CaptureError } from './capture/index.js';
 
@@ -9,6 +14,12 @@ const HELP = `usage: intransit <command> [options]
 
 commands:
   replay <capture>...   audit saved captures (pcap, pcapng, standard input)
+  live -i IFACE         audit an interface's traffic as it happens (libpcap)
+  mirror                receive VPC Traffic Mirroring (VXLAN/GENEVE over UDP) and audit it
+  aws <subcommand>      set up Traffic Mirroring to this agent (plan, apply, status,
+                        destroy, iam-policy)
+  serve                 serve the viewer and JSON API over the history database (--db)
+  report --out DIR      write the auditor's report (HTML, JSON, CSV) of a stored run
   help [command]        this help, or a command's
 
 Run "intransit <command> --help" for a command's options.
@@ -17,6 +28,11 @@ Output contract: ECS field names, NDJSON (--ndjson).
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   replay: { run: replay, help: REPLAY_HELP },
+  serve: { run: serve, help: SERVE_HELP },
+  report: { run: report, help: REPORT_HELP },
+  live: { run: live, help: LIVE_HELP },
+  mirror: { run: mirror, help: MIRROR_HELP },
+  aws: { run: aws, help: AWS_HELP },
 };
 
 async function main(argv: string[]): Promise<number> {

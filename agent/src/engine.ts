@@ -12,7 +12,7 @@ import { sessionDocument } from './output/session-doc.js';
 import type { DocumentSink } from './output/writer.js';
 import { Summary } from './output/summary.js';
 import { findingDocument } from './output/finding-doc.js';
-import { evaluate } from './audit/rules.js';
+import { Auditor } from './audit/auditor.js';
 
 const TH_FIN = 1;
 const TH_SYN = 2;
@@ -21,13 +21,16 @@ const TH_ACK = 16;
 
 export interface EngineOptions {
   flows?: Partial<FlowTableOptions>;
+  /** Applies the active profile / policy (rules, severities, waivers); the default profile otherwise. */
+  auditor?: Auditor;
 }
 
 export class Engine {
   readonly pkt = new Packet();
   readonly decoder = new Decoder();
   readonly table: FlowTable;
-  readonly summary = new Summary();
+  readonly auditor: Auditor;
+  readonly summary: Summary;
   packets = 0;
   capturedBytes = 0;
   wireBytes = 0;
@@ -52,6 +55,8 @@ export class Engine {
   };
 
   constructor(private readonly out: DocumentSink, options: EngineOptions = {}) {
+    this.auditor = options.auditor ?? new Auditor();
+    this.summary = new Summary(this.auditor);
     this.table = new FlowTable(options.flows, (f, reason) => this.endFlow(f, reason));
   }
 
@@ -182,12 +187,12 @@ export class Engine {
     }
     f.inspector?.end();
     const doc = sessionDocument(f, { endReason: reason });
-    const firings = evaluate(doc);
-    doc.intransit.findings = firings.map((x) => x.rule.id);
-    this.summary.addSession(doc);
+    const result = this.auditor.audit(doc);
+    this.summary.addSession(doc, result);
     this.out.write(doc);
-    for (const firing of firings) {
-      if (firing.rule.severity > this.maxSeverity) this.maxSeverity = firing.rule.severity;
+    for (const firing of result.firings) {
+      // a waived finding is reported but does not trip --fail-on
+      if (!firing.waived && firing.severity > this.maxSeverity) this.maxSeverity = firing.severity;
       this.out.write(findingDocument(doc, firing));
     }
     this.curFlow = null;

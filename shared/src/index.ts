@@ -90,3 +90,5 @@ export interface SummaryDoc {
 }
 
 export type OutputDoc = SessionDoc | FindingDoc | SummaryDoc;
+
+export * from './api.js';

@@ -2,8 +2,15 @@
 
 export class UsageError extends Error {}
 
+/**
+ * `optional-string`: `--name=VALUE`, or `--name VALUE` when the next argument matches
+ * `value` (so `--db out.db` takes it but `--db capture.pcap` leaves the capture
+ * positional), else the flag alone (`true`).
+ */
+export type FlagType = 'boolean' | 'string' | 'number' | { type: 'optional-string'; value: RegExp };
+
 export interface FlagSpec {
-  [name: string]: 'boolean' | 'string' | 'number';
+  [name: string]: FlagType;
 }
 
 export interface Parsed {
@@ -28,6 +35,12 @@ export function parseArgs(argv: string[], spec: FlagSpec): Parsed {
       if (type === 'boolean') {
         if (eq >= 0) throw new UsageError(`--${name} takes no value`);
         flags[name] = true;
+        continue;
+      }
+      if (typeof type === 'object') {
+        if (eq >= 0) flags[name] = a.slice(eq + 1);
+        else if (i + 1 < argv.length && !argv[i + 1].startsWith('-') && type.value.test(argv[i + 1])) flags[name] = argv[++i];
+        else flags[name] = true;
         continue;
       }
       const value = eq >= 0 ? a.slice(eq + 1) : argv[++i];

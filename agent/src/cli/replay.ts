@@ -6,10 +6,10 @@ import { join, basename } from 'node:path';
 import { SEVERITY_NAMES } from '@intransit/shared';
 import { readCaptureFile, readCaptureStream, CaptureError, type ReadStats } from '../capture/index.js';
 import { Engine } from '../engine.js';
-import { NdjsonWriter } from '../output/writer.js';
-import { TextWriter } from '../output/text-writer.js';
+import { openOutputs, OUTPUT_FLAGS, OUTPUT_HELP } from './outputs.js';
 import { parseArgs, UsageError } from './args.js';
 import { Progress } from './progress.js';
+import { auditorFor, PolicyError } from '../audit/setup.js';
 
 export const REPLAY_HELP = `usage: intransit replay <capture>... [options]
 
@@ -22,10 +22,13 @@ protocol identified from payload, and the SEC09 findings.
                      *.gz files in name order), or - for standard input
 
 options:
-  --ndjson           one JSON document per line on standard output (ECS field names):
-                     sessions, findings, then one summary document
-  --fail-on SEV      exit 1 when a finding of severity SEV or higher exists
+${OUTPUT_HELP}  --fail-on SEV      exit 1 when a finding of severity SEV or higher exists
                      (info, low, medium, high, critical)
+  --profile NAME     audit profile: aws-sec09 (default), mozilla-modern,
+                     mozilla-intermediate, nist-800-52r2; overrides the policy file's
+  --policy FILE      policy file (JSON, or YAML): profile, per-rule severity and
+                     enabled, certificate limits, mTLS-required services, waivers
+                     (see docs/rules.md); an invalid policy is exit 2
   --max-flows N      hard cap on concurrent flows (default 500000); the least recently
                      active flow is ended and counted as evicted beyond it
   --no-progress      no progress bar on standard error
@@ -60,10 +63,12 @@ function expandInputs(inputs: string[]): string[] {
 
 export async function replay(argv: string[]): Promise<number> {
   const { positional, flags } = parseArgs(argv, {
-    ndjson: 'boolean',
+    ...OUTPUT_FLAGS,
     'fail-on': 'string',
     'max-flows': 'number',
     'no-progress': 'boolean',
+    profile: 'string',
+    policy: 'string',
     help: 'boolean',
   });
   if (flags.help) {
@@ -76,10 +81,17 @@ export async function replay(argv: string[]): Promise<number> {
     failOn = SEVERITY_NAMES[String(flags['fail-on']).toLowerCase()] ?? 0;
     if (!failOn) throw new UsageError(`--fail-on takes info, low, medium, high or critical, not "${flags['fail-on']}"`);
   }
+  let auditor;
+  try {
+    auditor = auditorFor(flags.profile as string | undefined, flags.policy as string | undefined);
+  } catch (e) {
+    throw e instanceof PolicyError ? new UsageError(e.message) : e;
+  }
   const files = expandInputs(positional);
-  const out = flags.ndjson ? new NdjsonWriter() : new TextWriter();
+  const outputs = await openOutputs(flags, { command: 'replay', source: files.join(' ') });
+  const out = outputs.sink;
   const maxFlows = flags['max-flows'] as number | undefined;
-  const engine = new Engine(out, { flows: maxFlows ? { maxFlows } : {} });
+  const engine = new Engine(out, { flows: maxFlows ? { maxFlows } : {}, auditor });
   const captures: Record<string, unknown>[] = [];
   const showProgress = !flags['no-progress'] && Progress.enabled();
   let readAny = false;
@@ -117,7 +129,7 @@ export async function replay(argv: string[]): Promise<number> {
   }
   if (!readAny) return 2;
   engine.finish({ files: captures });
-  await out.close();
+  await outputs.close();
   if (failOn && engine.maxSeverity >= failOn) return 1;
   return 0;
 }

@@ -35,7 +35,11 @@ import {
   L_UDP,
   L_VLAN,
   L_VXLAN,
+  L_VXLAN_LINK,
+  L_GENEVE_LINK,
   LAYER_COUNT,
+  LINKTYPE_VXLAN_PAYLOAD,
+  LINKTYPE_GENEVE_PAYLOAD,
   OK,
   REASONS,
   R_TOO_MANY_LAYERS,
@@ -96,6 +100,16 @@ ANALYZERS[L_GENEVE] = geneve;
 ANALYZERS[L_GTP] = gtpU;
 ANALYZERS[L_TEREDO] = teredo;
 ANALYZERS[L_AYIYA] = ayiya;
+// a datagram received on the tunnel's port: its header must validate (strict, as on
+// the well-known destination port), so the analyzers see that port
+ANALYZERS[L_VXLAN_LINK] = (pkt, buf, off, end) => {
+  pkt.dstPort = 4789;
+  return vxlan(pkt, buf, off, end);
+};
+ANALYZERS[L_GENEVE_LINK] = (pkt, buf, off, end) => {
+  pkt.dstPort = 6081;
+  return geneve(pkt, buf, off, end);
+};
 // L_FRAG4 / L_FRAG6 are bound per Decoder (they hold reassembly state)
 
 /** First layer for a pcap LINKTYPE_* value, -1 when unsupported. */
@@ -124,6 +138,10 @@ export function linkLayer(linktype: number): number {
       return L_PPP;
     case 104: // C_HDLC
       return L_CHDLC;
+    case LINKTYPE_VXLAN_PAYLOAD:
+      return L_VXLAN_LINK;
+    case LINKTYPE_GENEVE_PAYLOAD:
+      return L_GENEVE_LINK;
     default:
       return -1;
   }

@@ -42,7 +42,15 @@ export const L_GENEVE = 26;
 export const L_GTP = 27;
 export const L_TEREDO = 28;
 export const L_AYIYA = 29;
-export const LAYER_COUNT = 30;
+export const L_VXLAN_LINK = 30; // a UDP socket's payload: VXLAN header, then its frame
+export const L_GENEVE_LINK = 31; // a UDP socket's payload: GENEVE header, then its payload
+export const LAYER_COUNT = 32;
+
+// -- pseudo link types for frames that come from a UDP socket rather than a capture
+// (the VPC Traffic Mirroring receiver): beyond the 16 bits of real LINKTYPE_* values,
+// so no capture file can carry them
+export const LINKTYPE_VXLAN_PAYLOAD = 0x10000;
+export const LINKTYPE_GENEVE_PAYLOAD = 0x10001;
 
 // -- terminal codes: TERMINAL + index into REASONS
 export const TERMINAL = 0x100;

@@ -1,15 +1,30 @@
 // Application-layer inspection of one flow: identifies the protocol from the first
 // bytes of each direction (payload, not port), then hands the stream to that
-// protocol's parser for as long as it still has something to learn. Side A is the
-// flow's first sender; `fromA` says which side sent the bytes.
+// protocol's parsers for as long as they still have something to learn:
+//   - TLS on its own (any port): the TLS parser;
+//   - a cleartext protocol with a parser (protocols/<name>/parser.ts): that parser,
+//     until it says the direction upgraded (STARTTLS, HTTP CONNECT, SOCKS), from
+//     where the bytes go to the TLS parser;
+//   - QUIC and DTLS: a datagram session that reassembles the handshake.
+// Side A is the flow's first sender; `fromA` says which side sent the bytes.
 
 import { identify, NEED_MORE, type ProtocolSignature } from '../protocols/identify.js';
-import { TlsSession } from '../protocols/tls/session.js';
+import { TlsSession, isTlsStart } from '../protocols/tls/session.js';
+import { createAppParser, type AppParser, type DatagramSession } from '../protocols/app-parser.js';
+import { createDatagramSession } from '../protocols/parsers.js';
 
 /** Bytes of each direction kept for identification. */
 export const IDENTIFY_BYTES = 1024;
-/** UDP datagrams of each direction looked at before giving up. */
-const UDP_DATAGRAMS = 4;
+/**
+ * UDP datagrams of each direction looked at before giving up. WebRTC peers exchange a few
+ * STUN connectivity checks on the 5-tuple before the DTLS handshake starts (RFC 8445, 7983).
+ */
+const UDP_DATAGRAMS = 8;
+
+// what happens to a direction's bytes after identification
+const TO_PARSER = 0; // cleartext parser
+const TO_TLS = 1; // TLS parser
+const TO_NOTHING = 2; // nothing more to learn from this direction
 
 export class AppInspector {
   readonly transport: 'tcp' | 'udp';
@@ -19,18 +34,23 @@ export class AppInspector {
   private bLen = 0;
   private aGap = false;
   private bGap = false;
+  private aDatagrams = 0;
+  private bDatagrams = 0;
+  // UDP: the first datagrams in arrival order, replayed to a datagram session
+  private datagrams: { fromA: boolean; data: Buffer }[] | null = null;
   /** Identified protocol, or null while unknown. */
   protocol: ProtocolSignature | null = null;
-  /** Side A is the protocol's client (false when the capture began with the server's bytes). */
+  /** Side A is the protocol's client. */
   aIsClient = true;
   /** Nothing more can be identified (no signature can match). */
   unidentifiable = false;
   tls: TlsSession | null = null;
+  parser: AppParser | null = null;
+  datagramSession: DatagramSession | null = null;
+  private modeA = TO_NOTHING;
+  private modeB = TO_NOTHING;
   /** Nothing more to learn from this flow. */
   done = false;
-
-  private aDatagrams = 0;
-  private bDatagrams = 0;
 
   /**
    * @param origin which side originated the flow as far as known: 0 side A, 1 side B
@@ -44,19 +64,20 @@ export class AppInspector {
   data(fromA: boolean, buf: Buffer, off: number, len: number): void {
     if (this.done || len <= 0) return;
     if (this.protocol !== null) {
-      this.feedParser(fromA, buf, off, len);
+      this.route(fromA, buf, off, len);
       return;
     }
-    // UDP: identification looks at the first few datagrams of each direction, end to end
     if (this.transport === 'udp') {
       if (fromA) this.aDatagrams++;
       else this.bDatagrams++;
+      if (this.datagrams === null) this.datagrams = [];
+      if (this.datagrams.length < 2 * UDP_DATAGRAMS) this.datagrams.push({ fromA, data: Buffer.from(buf.subarray(off, off + len)) });
     }
     const kept = this.keep(fromA, buf, off, len);
     this.tryIdentify(false);
     if (kept < len && this.transport === 'tcp') {
       // the rest of this chunk goes to the parser just chosen, or is lost to a later one
-      if (this.protocol !== null) this.feedParser(fromA, buf, off + kept, len - kept);
+      if (this.protocol !== null) this.route(fromA, buf, off + kept, len - kept);
       else if (fromA) this.aGap = true;
       else this.bGap = true;
     }
@@ -66,15 +87,27 @@ export class AppInspector {
   gap(fromA: boolean): void {
     if (fromA) this.aGap = true;
     else this.bGap = true;
-    if (this.tls !== null) this.tls.gap(fromA);
-    else if (this.protocol === null && !this.unidentifiable) this.tryIdentify(false);
+    if (this.protocol === null) {
+      if (!this.unidentifiable) this.tryIdentify(false);
+      return;
+    }
+    const mode = fromA ? this.modeA : this.modeB;
+    if (mode === TO_TLS) this.tls?.gap(fromA);
+    else if (mode === TO_PARSER) this.parser?.gap(fromA === this.aIsClient);
   }
 
-  /** The flow ends: identify with what we have. */
+  /** The flow ends: identify with what we have, let the parsers conclude. */
   end(): void {
     if (this.protocol === null && !this.unidentifiable) this.tryIdentify(true);
+    this.parser?.end();
     this.tls?.end();
+    this.datagramSession?.end();
     this.release();
+  }
+
+  /** A TLS handshake was seen on this flow (directly, after STARTTLS, or in a tunnel). */
+  get sawTls(): boolean {
+    return this.tls !== null && (this.tls.clientHello !== null || this.tls.serverHello !== null);
   }
 
   /** Copies what identification keeps of a chunk; returns how many bytes that was. */
@@ -124,26 +157,99 @@ export class AppInspector {
     }
     this.protocol = r;
     this.aIsClient = aIsClient;
-    if (r.name === 'tls') {
-      this.tls = new TlsSession();
-      if (this.aLen > 0 && this.a !== null) this.tls.feed(true, this.a, 0, this.aLen);
-      if (this.aGap) this.tls.gap(true);
-      if (this.bLen > 0 && this.b !== null) this.tls.feed(false, this.b, 0, this.bLen);
-      if (this.bGap) this.tls.gap(false);
-      if (this.tls.done) this.finish();
-      // bytes cut off by the identification buffer reach the parser as a gap
-    } else {
-      // cleartext and other encrypted protocols: identification is all we need for now
-      this.finish();
+    this.start(r.name);
+    if (this.done) return;
+    if (udp) {
+      const list = this.datagrams ?? [];
+      this.datagrams = null;
+      this.release();
+      for (const d of list) {
+        if (this.done) break;
+        this.route(d.fromA, d.data, 0, d.data.length);
+      }
+      return;
     }
-    this.a = this.b = null;
+    // replay what identification held, side A first (directions are parsed independently)
+    const aHeld = this.a;
+    const bHeld = this.b;
+    const aLen = this.aLen;
+    const bLen = this.bLen;
+    const aGap = this.aGap;
+    const bGap = this.bGap;
+    this.release();
+    if (aHeld !== null && aLen > 0) this.route(true, aHeld, 0, aLen);
+    if (aGap && !this.done) this.gap(true);
+    if (bHeld !== null && bLen > 0 && !this.done) this.route(false, bHeld, 0, bLen);
+    if (bGap && !this.done) this.gap(false);
   }
 
-  private feedParser(fromA: boolean, buf: Buffer, off: number, len: number): void {
-    if (this.tls !== null) {
-      this.tls.feed(fromA, buf, off, len);
-      if (this.tls.done) this.finish();
+  /** Sets up the parsers for the identified protocol. */
+  private start(name: string): void {
+    if (this.transport === 'udp') {
+      this.datagramSession = createDatagramSession(name);
+      if (this.datagramSession === null) this.finish();
+      return;
     }
+    if (name === 'tls') {
+      this.tls = new TlsSession();
+      this.modeA = this.modeB = TO_TLS;
+      return;
+    }
+    this.parser = createAppParser(name);
+    if (this.parser === null) {
+      // identification is all we learn from this protocol
+      this.finish();
+      return;
+    }
+    this.modeA = this.modeB = TO_PARSER;
+  }
+
+  private route(fromA: boolean, buf: Buffer, off: number, len: number): void {
+    if (this.datagramSession !== null) {
+      this.datagramSession.datagram(fromA, buf, off, len);
+      if (this.datagramSession.done) this.finish();
+      return;
+    }
+    const mode = fromA ? this.modeA : this.modeB;
+    if (mode === TO_PARSER) {
+      const parser = this.parser!;
+      const used = parser.feed(fromA === this.aIsClient, buf, off, len);
+      if (used < len) {
+        this.upgrade(fromA, buf, off + used, len - used);
+        return;
+      }
+      if (parser.done) this.parserDone();
+      return;
+    }
+    if (mode === TO_TLS) {
+      this.tls!.feed(fromA, buf, off, len);
+      this.checkDone();
+    }
+  }
+
+  /** A direction left its cleartext protocol: what follows is TLS, or not for us. */
+  private upgrade(fromA: boolean, buf: Buffer, off: number, len: number): void {
+    // STARTTLS says TLS follows; a tunnel (CONNECT, SOCKS) may carry anything: TLS is
+    // recognised by its first record, anything else is not inspected further
+    const toTls = this.tls !== null || this.parser!.facts.upgrade === 'tls' || (len > 0 && isTlsStart(buf, off, len));
+    if (toTls && this.tls === null) this.tls = new TlsSession();
+    if (fromA) this.modeA = toTls ? TO_TLS : TO_NOTHING;
+    else this.modeB = toTls ? TO_TLS : TO_NOTHING;
+    if (toTls && len > 0) this.tls!.feed(fromA, buf, off, len);
+    this.checkDone();
+  }
+
+  private parserDone(): void {
+    // a direction still in the cleartext protocol has nothing more to tell
+    if (this.modeA === TO_PARSER) this.modeA = TO_NOTHING;
+    if (this.modeB === TO_PARSER) this.modeB = TO_NOTHING;
+    this.checkDone();
+  }
+
+  private checkDone(): void {
+    const parserBusy = (this.modeA === TO_PARSER || this.modeB === TO_PARSER) && this.parser !== null && !this.parser.done;
+    const tlsBusy = this.tls !== null && !this.tls.done && (this.modeA === TO_TLS || this.modeB === TO_TLS);
+    if (!parserBusy && !tlsBusy) this.finish();
   }
 
   private giveUp(): void {
@@ -158,6 +264,7 @@ export class AppInspector {
 
   private release(): void {
     this.a = this.b = null;
+    this.datagrams = null;
   }
 }
 

@@ -11,8 +11,12 @@ import { ipString, isoTime } from './format.js';
 /** Which side originated the flow: true when side A (the first sender) did. */
 export function originatorIsA(f: Flow): boolean {
   if (f.synFrom >= 0) return f.synFrom === 0; // SYN sender (or the peer of a SYN-ACK sender)
-  const tls = f.inspector?.tls;
-  if (tls && tls.clientIsOriginator !== null) return tls.clientIsOriginator; // ClientHello sender
+  // the contract names the TLS (over TCP) and QUIC clients; a DTLS flow keeps its first
+  // sender, as WebRTC peers take the DTLS client role by signalling, not by who spoke first
+  const insp = f.inspector;
+  const ds = insp?.datagramSession;
+  const tls = ds ? (ds.fingerprintTransport === 'q' ? ds.tls : null) : insp?.tls;
+  if (tls && tls.clientIsOriginator !== null) return tls.clientIsOriginator; // ClientHello (QUIC Initial) sender
   return true; // first packet's sender
 }
 
@@ -62,20 +66,37 @@ export function sessionDocument(f: Flow, extras: SessionExtras): SessionDoc {
       community_id: cid,
     },
     intransit: {
-      encrypted: proto ? proto.encrypted : null,
+      // a TLS handshake on the flow (directly, after STARTTLS, in a tunnel) makes it encrypted
+      encrypted: insp?.sawTls || (insp?.datagramSession && insp.datagramSession.tls.clientHello) ? true : proto ? proto.encrypted : null,
       findings: [],
     },
   };
   if (f.vlanId >= 0) doc.network.vlan = { id: f.vlanId };
   const tunnel = tunnelLayers(f);
   if (tunnel) doc.intransit.tunnel = tunnel;
-  if (insp?.tls) {
-    const t = tlsDocument(insp.tls, 't');
+  const ds = insp?.datagramSession ?? null;
+  const tls = ds ? ds.tls : insp?.tls ?? null;
+  if (tls) {
+    const t = tlsDocument(tls, ds ? ds.fingerprintTransport : 't');
     if (t) {
       doc.tls = t.tls as SessionDoc['tls'];
       doc.intransit.tls = t.intransitTls;
     }
   }
+  const unobservable: string[] = [];
+  if (ds && proto) {
+    const facts = ds.facts();
+    if (facts) doc.intransit[proto.name] = facts;
+    unobservable.push(...ds.unobservable);
+  }
+  const app = insp?.parser?.facts;
+  if (app) {
+    if (app.starttls) doc.intransit.starttls = { offered: app.starttls.offered, used: app.starttls.used && !!insp?.sawTls, ...(app.starttls.offeredBy ? { offered_by: app.starttls.offeredBy } : {}) };
+    if (app.credentials?.length) doc.intransit.credentials = app.credentials.map((c) => ({ kind: c.kind, user: c.user, secret: '[redacted]' }));
+    if (app.tunnelTarget) doc.intransit.tunnel_target = app.tunnelTarget;
+    if (app.details && proto) doc.intransit[proto.name] = app.details;
+  }
+  if (unobservable.length) doc.intransit.unobservable = unobservable;
   const flowFacts: Record<string, unknown> = { first_packet: f.firstFrame, end_reason: extras.endReason };
   if (f.proto === 6) {
     if (f.synFrom < 0) flowFacts.midstream = true;

@@ -7,8 +7,12 @@
 // or a Version Negotiation packet (version 0, fixed bit arbitrary, a list of versions).
 // The originator of a UDP flow is whoever sent first in the capture, which need not be
 // the QUIC client: both sides are checked against both roles.
+// Google QUIC is QUIC too (identified, not opened): Q046+ long headers carry a 'Q0xx' or
+// 'T0xx' version; older ones (<= Q043) a public header whose flags byte announces a version
+// (0x01) and an 8-byte connection ID (0x08), the version following the connection ID.
 
 import { NO, YES, either, more, u32, type ProtocolSignature, type Verdict } from '../signature.js';
+import { isGoogleQuicVersion } from './versions.js';
 
 const V1 = 0x00000001;
 const V2 = 0x6b3343cf;
@@ -45,14 +49,26 @@ function varint(buf: Buffer, off: number): number {
   return v;
 }
 
+/** Legacy Google QUIC public header (<= Q043) with a version: that version, else -1. */
+export function googleQuicLegacyVersion(buf: Buffer, off: number, end: number): number {
+  if (end - off < 13 || (buf[off] & 0x89) !== 0x09) return -1;
+  const v = buf.readUInt32BE(off + 9);
+  return isGoogleQuicVersion(v) ? v : -1;
+}
+
 function longHeader(buf: Buffer, done: boolean): Verdict {
   if (buf.length === 0) return more(done);
   const first = buf[0];
-  if (!(first & 0x80)) return NO;
+  if (!(first & 0x80)) {
+    if ((first & 0x89) !== 0x09) return NO;
+    if (buf.length < 13) return more(done);
+    return googleQuicLegacyVersion(buf, 0, buf.length) >= 0 ? YES : NO;
+  }
   if (buf.length < 7) return more(done);
   const version = u32(buf, 1);
   const dcidLen = buf[5];
   if (version === 0) return versionNegotiation(buf, done, dcidLen);
+  if (isGoogleQuicVersion(version)) return first & 0x40 ? YES : NO;
   if (!(first & 0x40) || !knownVersion(version) || dcidLen > 20) return NO;
   const scidOff = 6 + dcidLen;
   if (scidOff >= buf.length) return more(done);

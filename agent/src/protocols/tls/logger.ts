@@ -178,6 +178,14 @@ export function tlsDocument(s: TlsSession, transport: 't' | 'q' | 'd'): { tls: D
       put(e, 'issuer', f.issuer);
       put(e, 'not_before', f.notBefore);
       put(e, 'not_after', f.notAfter);
+      // per-certificate facts the audit judges on intermediates too (key, signature, anchor)
+      put(e, 'public_key_algorithm', f.publicKeyAlgorithm);
+      put(e, 'public_key_size', f.publicKeySize);
+      put(e, 'public_key_curve', f.publicKeyCurve);
+      put(e, 'signature_algorithm', f.signatureAlgorithm);
+      if (f.isCA !== null) e.is_ca = f.isCA;
+      e.self_issued = f.selfIssued;
+      if (f.selfSigned !== null) e.self_signed = f.selfSigned;
       return e;
     });
   }

@@ -342,7 +342,11 @@ export function x509Facts(der: Buffer): X509Facts {
     f.subject = sub.dn;
     f.subjectCommonName = sub.cn;
   }
-  f.selfIssued = der.subarray(issuer.start, issuer.end).equals(der.subarray(subject.start, subject.end));
+  // Same name: identical encoding, or equal after the case / whitespace folding OpenSSL's
+  // canonical name comparison applies (issuers are often re-encoded as another string type).
+  const fold = (n: NameInfo | null): string | null => (n ? n.dn.toLowerCase().replace(/\s+/g, ' ') : null);
+  f.selfIssued = der.subarray(issuer.start, issuer.end).equals(der.subarray(subject.start, subject.end)) ||
+    (fold(iss) !== null && fold(iss) === fold(sub));
   const [nb, na] = children(der, validity) ?? [];
   if (nb) f.notBefore = readTime(der, nb);
   if (na) f.notAfter = readTime(der, na);

@@ -227,3 +227,13 @@ export function sslv2CipherInfo(code: number): CipherInfo | undefined {
   if (code >>> 16 === 0) return cipherSuiteInfo(code);
   return SSLV2_INFO.get(code);
 }
+
+const BY_NAME = new Map<string, CipherInfo>();
+for (const info of INFO.values()) BY_NAME.set(info.name, info);
+for (const info of SSLV2_INFO.values()) BY_NAME.set(info.name, info);
+
+/** Properties of a suite given its name as cipherSuiteName / sslv2CipherName spell it
+ * (for consumers holding only the logged name, e.g. the audit rules). */
+export function cipherSuiteInfoByName(name: string): CipherInfo | undefined {
+  return BY_NAME.get(name);
+}

@@ -1,0 +1,16 @@
+// The auditor a command runs with, from its --profile and --policy options.
+
+import { Auditor, type AuditorOptions } from './auditor.js';
+import { defaultPolicy, loadPolicy, PolicyError } from './policy.js';
+import { PROFILE_NAMES, profileByName } from './profiles.js';
+
+export { PolicyError };
+
+/** --profile alone selects a profile; --policy FILE loads a policy, whose profile --profile overrides. */
+export function auditorFor(profile: string | undefined, policyFile: string | undefined, options: AuditorOptions = {}): Auditor {
+  if (policyFile !== undefined) return new Auditor(loadPolicy(policyFile, profile), options);
+  if (profile === undefined) return new Auditor(defaultPolicy(), options);
+  const p = profileByName(profile);
+  if (!p) throw new PolicyError(`unknown profile "${profile}" (known: ${PROFILE_NAMES.join(', ')})`);
+  return new Auditor(defaultPolicy(p), options);
+}
