@@ -92,6 +92,15 @@ function run() {
 
   test('scrolling the 100 000 rows stays smooth and jumps land on real rows', async () => {
     const { page } = ctx;
+    // let the feed finish delivering what the agent queued during the replay, so
+    // what is measured is the viewer, not its catching up
+    let last = '';
+    for (let quiet = 0, t = Date.now(); quiet < 8 && Date.now() - t < 60_000; ) {
+      const now = await page.getByTestId('feed-status').textContent();
+      quiet = now === last ? quiet + 1 : 0;
+      last = now;
+      await page.waitForTimeout(250);
+    }
     const body = page.locator('.vt-body');
     await body.hover();
     await page.evaluate(startFrameProbe);

@@ -5,9 +5,9 @@
 // Dates are judged at the session's capture time, never the wall clock, so a 2013
 // capture is audited as of 2013.
 
-import { isIP } from 'node:net';
 import type { SessionDoc } from '@intransit/shared';
 import { certificateCovers } from './hostname.js';
+import { ipBytes } from './scope.js';
 import { SEC09_PAGES, serverName, tlsFacts, type AuditContext, type Rule, type Verdict } from './rule.js';
 
 const DAY_MS = 86_400_000;
@@ -236,7 +236,7 @@ export const CERT_RULES: Rule[] = [
         const sni = s.tls?.client?.server_name;
         // an IP literal (RFC 6066 forbids it, some RDP clients send it) would need the
         // certificate's iPAddress SANs, which the document does not carry: not judged
-        if (!sni || isIP(sni) !== 0 || (!leaf.sans && !leaf.commonName)) return null;
+        if (!sni || ipBytes(sni) !== null || (!leaf.sans && !leaf.commonName)) return null;
         const r = certificateCovers(sni, leaf.sans, leaf.commonName);
         if (r.covered) return null;
         const shown = r.presented.slice(0, 5).join(', ') + (r.presented.length > 5 ? `, ... (${r.presented.length})` : '');

@@ -40,6 +40,7 @@ export const OUTPUT_HELP = `  --ndjson           one JSON document per line on s
   --retain-days N    before the run, remove stored runs older than N days
   --retain-mb N      before the run, remove the oldest stored runs while the
                      database holds more than N MB
+  --run-id N         write into run N, created beforehand by the server (uploads)
 ${SERVER_HELP}`;
 
 export interface RunInfo {

@@ -1,7 +1,7 @@
 // The JSON API's routes (shapes in shared/src/api.ts). Every filter value reaches
 // SQLite as a bound parameter; malformed ones are answered 400 with the reasons.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { parseQuery, ROUTES, type InfoResponse, type HealthResponse } from '@intransit/shared';
 import type { DB } from '../store/db.js';
 import { FilterError } from '../store/filters.js';
@@ -39,11 +39,11 @@ export function health(ctx: ApiContext): HealthResponse {
   };
 }
 
-export function handleApi(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, url: URL, reply: Reply): void {
+export function handleApi(ctx: ApiContext, req: IncomingMessage, url: URL, reply: Reply): void {
   const path = url.pathname;
   if (path === ROUTES.upload) {
     if (req.method !== 'POST') return reply(405, { error: 'POST a capture' }, { Allow: 'POST' });
-    return ctx.uploads.handle(req, res, url, reply);
+    return ctx.uploads.handle(req, url, reply);
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, { error: 'read-only' }, { Allow: 'GET, HEAD' });
   const { query, errors } = parseQuery(url.searchParams);

@@ -2,7 +2,7 @@
 // (SEC09 applied to ourselves): loopback unless TLS and an access token are both
 // set up; TLS 1.2+ with the aws-sec09 suites only.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, chmodSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';

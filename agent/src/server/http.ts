@@ -87,7 +87,7 @@ export class Guard {
   }
 
   /** `/login?token=T`: a valid token becomes an HttpOnly, SameSite=Strict cookie. */
-  login(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  login(res: ServerResponse, url: URL): void {
     const t = url.searchParams.get('token');
     if (this.config.token === null) {
       res.writeHead(303, { Location: '/' });

@@ -75,12 +75,12 @@ export async function startServer(config: ServerConfig, options: ServerOptions =
       return reply(400, { error: 'bad request target' });
     }
     if (!guard.hostAllowed(req)) return reply(421, { error: 'this agent answers to a loopback host name only' });
-    if (url.pathname === ROUTES.login) return guard.login(req, res, url);
+    if (url.pathname === ROUTES.login) return guard.login(res, url);
     if (url.pathname.startsWith('/api/')) {
       if (!guard.authorized(req)) return reply(401, { error: 'send Authorization: Bearer <token>, or open /login?token=<token> once' }, { 'WWW-Authenticate': 'Bearer' });
       if (req.method !== 'GET' && req.method !== 'HEAD' && !guard.originAllowed(req)) return reply(403, { error: 'cross-origin request refused' });
       try {
-        return handleApi(ctx, req, res, url, reply);
+        return handleApi(ctx, req, url, reply);
       } catch (e) {
         process.stderr.write(`intransit: API ${url.pathname}: ${(e as Error).stack ?? e}\n`);
         return reply(500, { error: 'internal error' });

@@ -4,11 +4,11 @@
 // `intransit replay` writing into a run created here. A hostile capture can at worst
 // end that child; the live feed shows the run's sessions as it commits them.
 
-import { createWriteStream, mkdirSync, unlink } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, statSync, unlink, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { UploadResponse } from '@intransit/shared';
 import type { DB } from '../store/db.js';
 import { createRun } from '../store/writer.js';
@@ -34,9 +34,20 @@ export class Uploads {
     private readonly db: DB,
     private readonly config: ServerConfig,
     private readonly onChange: () => void,
-  ) {}
+  ) {
+    // captures left behind by an agent that stopped in the middle of an upload
+    const dir = join(dirname(config.dbFile), 'uploads');
+    try {
+      for (const name of readdirSync(dir)) {
+        const file = join(dir, name);
+        if (/^[0-9a-f]{16}\.cap$/.test(name) && Date.now() - statSync(file).mtimeMs > 3600_000) unlinkSync(file);
+      }
+    } catch {
+      /* no uploads yet */
+    }
+  }
 
-  handle(req: IncomingMessage, res: ServerResponse, url: URL, reply: Reply): void {
+  handle(req: IncomingMessage, url: URL, reply: Reply): void {
     const limit = this.config.upload.maxBytes;
     // the request body is not read on refusal: the connection is closed after the answer
     const refuse = (status: number, error: string): void => reply(status, { error }, { Connection: 'close' });
@@ -82,8 +93,14 @@ export class Uploads {
         out.once('drain', () => req.resume());
       }
     });
+    let complete = false;
     req.on('error', () => fail(400, 'upload interrupted'));
+    // a client gone before the end of its body: nothing to replay, the file goes
+    req.on('close', () => {
+      if (!complete && !failed) fail(400, 'upload interrupted');
+    });
     req.on('end', () => {
+      complete = true;
       if (failed) return;
       if (format === null) return fail(415, 'empty or too short to be a capture');
       out.end(() => this.replay(file, name, bytes, format!, reply));

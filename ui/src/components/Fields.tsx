@@ -4,6 +4,7 @@
 // chosen few, so a field the engine adds later shows up without a viewer change.
 
 import type { ReactNode } from 'react';
+import { extensionName } from '../lib/tls-names.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -25,11 +26,16 @@ function Value({ value, path }: { value: Json; path: string }) {
     if (value.every(isScalar))
       return (
         <span className="chips">
-          {value.map((v, i) => (
-            <span key={i} className="chip">
-              {v === null ? 'null' : String(v)}
-            </span>
-          ))}
+          {value.map((v, i) => {
+            // extension code points get their IANA names
+            const name = typeof v === 'number' && /(^|\.)extensions$/.test(path) ? extensionName(v) : null;
+            return (
+              <span key={i} className="chip" title={name ? `${v} ${name}` : undefined}>
+                {v === null ? 'null' : String(v)}
+                {name ? <span className="dim"> {name}</span> : null}
+              </span>
+            );
+          })}
           <span className="dim chips-count">{value.length}</span>
         </span>
       );

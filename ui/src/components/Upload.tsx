@@ -77,12 +77,21 @@ export function Upload({ enabled, maxBytes, runs, onStarted }: Props) {
 
   const run = state.phase === 'replaying' ? runs.find((r) => r.id === state.res.run) : undefined;
   let status: ReactNode = null;
-  if (state.phase === 'sending') status = <span className="num">{`${state.name} ${state.total ? Math.floor((state.sent / state.total) * 100) : 0}%`}</span>;
+  if (state.phase === 'sending')
+    status = (
+      <span className="num">
+        Uploading {state.name} · {state.total ? Math.floor((state.sent / state.total) * 100) : 0}%
+        <svg className="meter toast-meter" viewBox="0 0 100 4" preserveAspectRatio="none" aria-hidden="true">
+          <rect className="meter-track" width={100} height={4} />
+          <rect className="meter-fill" width={state.total ? (state.sent / state.total) * 100 : 0} height={4} />
+        </svg>
+      </span>
+    );
   else if (state.phase === 'replaying')
     status = (
       <span className="num" data-testid="upload-status">
-        {state.res.name} → run #{state.res.run}
-        {run ? ` · ${run.status} · ${int(run.sessions)} sessions` : ' · replaying'}
+        <span className={`dot dot-${run?.status === 'running' || !run ? 'open' : run.status === 'failed' ? 'closed' : 'done'}`} aria-hidden="true" /> {state.res.name} → run #{state.res.run}
+        {run ? ` · ${run.status === 'running' ? 'replaying' : run.status} · ${int(run.sessions)} sessions, ${int(run.findings)} findings` : ' · replaying'}
         {run?.error ? ` · ${run.error}` : ''}
       </span>
     );
@@ -95,7 +104,16 @@ export function Upload({ enabled, maxBytes, runs, onStarted }: Props) {
 
   return (
     <div className="upload">
-      {status}
+      {status ? (
+        <div className={`toast${state.phase === 'failed' ? ' toast-bad' : ''}`} role="status">
+          {status}
+          {state.phase !== 'sending' ? (
+            <button type="button" className="btn btn-quiet toast-close" aria-label="Dismiss" onClick={() => setState({ phase: 'idle' })}>
+              ✕
+            </button>
+          ) : null}
+        </div>
+      ) : null}
       <button type="button" className="btn" disabled={!enabled || state.phase === 'sending'} onClick={() => input.current?.click()} title={enabled ? 'Replay a capture (pcap, pcapng); or drop it on the page' : 'Uploads are disabled on this agent'}>
         Upload capture
       </button>

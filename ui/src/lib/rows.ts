@@ -164,6 +164,8 @@ export class RowSource<T extends Keyed> {
 
   /** Makes sure the rows first..last (inclusive) are loaded or on their way. */
   ensure(first: number, last: number): void {
+    // block offsets depend on the snapshot's size: wait for the snapshot on its way
+    if (this.loading) return;
     const h = this.head.length;
     const lo = Math.max(0, first - h);
     const hi = Math.min(this.base - 1, last - h);
