@@ -202,7 +202,11 @@ test('CIDR and glob matching', () => {
   assert.ok(ipInCidr('2001:db8:ffff::1', parseCidr('2001:db8:8000::/33')));
   assert.not.ok(ipInCidr('2001:db8:7fff::1', parseCidr('2001:db8:8000::/33')));
   assert.ok(ipInCidr('fe80::1', parseCidr('fe80::1')), 'a bare address is a /128');
-  for (const bad of ['10.0.0.0/33', '10.0.0/8', 'fd00::/129', 'host.example', '10.0.0.0/-1', '10.0.0.0/'])
+  assert.ok(ipInCidr('fe80::1%eth0', parseCidr('fe80::/10')), 'zone index ignored');
+  assert.ok(ipInCidr('1:2:3:4:5:6:7:8', parseCidr('1:2:3:4::/64')));
+  for (const bad of ['256.1.1.1', '1.2.3', '1::2::3', ':::', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', 'g::1', '12345::', '1.2.3.4.5'])
+    assert.not.ok(ipInCidr(bad, parseCidr('0.0.0.0/0')) || ipInCidr(bad, parseCidr('::/0')), bad);
+  for (const bad of ['10.0.0.0/33', '10.0.0/8', 'fd00::/129', 'host.example', '10.0.0.0/-1', '10.0.0.0/', '1::2::3/64'])
     assert.is(parseCidr(bad), null, bad);
   assert.ok(globToRegExp('*.corp.example').test('a.b.corp.example'));
   assert.not.ok(globToRegExp('*.corp.example').test('corp.example'));

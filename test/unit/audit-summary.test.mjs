@@ -91,7 +91,7 @@ test('KPIs: encryption shares, TLS shares, certificate findings, passes never in
   assert.is(k.tls12plus_share, 0.6667);
   assert.is(k.approved_cipher_share, 0.6667, 'ECDHE-RSA-AES128-GCM and TLS_AES_128_GCM approved, ECDHE-RSA-AES256-CBC-SHA not');
   assert.is(k.certificate_findings, 1, 'the SHA-1 leaf');
-  assert.is(k.certificates_seen, 2);
+  assert.is(k.certificates_seen, 3, 'two leaves and their CA');
   assert.is(k.certificates_with_findings, 1);
   assert.is(k.assessment.assessed, 3, 'the two TLS 1.2 sessions and HTTP');
   assert.is(k.assessment.partial, 1);

@@ -12,9 +12,10 @@ const MAX_CLIENTS = 1000; // distinct client addresses kept per endpoint
 const MAX_CERTS = 5; // distinct leaf certificates kept per endpoint
 
 type Counts = Record<string, number>;
+type Counter = Map<string, number>;
 
-function bump(c: Counts, k: string, n = 1): void {
-  c[k] = (c[k] ?? 0) + n;
+function bump(c: Counter, k: string): void {
+  c.set(k, (c.get(k) ?? 0) + 1);
 }
 
 interface LeafFacts {
@@ -31,10 +32,10 @@ interface LeafFacts {
 class Endpoint {
   sessions = 0;
   bytes = 0;
-  readonly protocols: Counts = {};
-  readonly versions: Counts = {};
-  readonly ciphers: Counts = {};
-  readonly groups: Counts = {};
+  readonly protocols: Counter = new Map();
+  readonly versions: Counter = new Map();
+  readonly ciphers: Counter = new Map();
+  readonly groups: Counter = new Map();
   readonly certificates: LeafFacts[] = [];
   readonly clients = new Set<string>();
   clientsCapped = false;
@@ -42,9 +43,9 @@ class Endpoint {
   first = '';
   lastMs = -Infinity;
   last = '';
-  readonly findings: Counts = {};
-  readonly waived: Counts = {};
-  readonly assessment: Counts = {};
+  readonly findings: Counter = new Map();
+  readonly waived: Counter = new Map();
+  readonly assessment: Counter = new Map();
   maxSeverity = 0; // of unwaived findings
   offences = 0; // unwaived findings above info
 
@@ -109,9 +110,9 @@ class Endpoint {
     d.bytes = this.bytes;
     d.protocols = sorted(this.protocols);
     const tls: Record<string, unknown> = {};
-    if (Object.keys(this.versions).length) tls.versions = sorted(this.versions);
-    if (Object.keys(this.ciphers).length) tls.ciphers = sorted(this.ciphers);
-    if (Object.keys(this.groups).length) tls.groups = sorted(this.groups);
+    if (this.versions.size) tls.versions = sorted(this.versions);
+    if (this.ciphers.size) tls.ciphers = sorted(this.ciphers);
+    if (this.groups.size) tls.groups = sorted(this.groups);
     if (Object.keys(tls).length) d.tls = tls;
     if (this.certificates.length) d.certificates = this.certificates;
     d.clients = this.clients.size;
@@ -120,15 +121,17 @@ class Endpoint {
     d.last_seen = this.last;
     d.assessment = sorted(this.assessment);
     d.findings = sorted(this.findings);
-    if (Object.keys(this.waived).length) d.waived_findings = sorted(this.waived);
+    if (this.waived.size) d.waived_findings = sorted(this.waived);
     if (this.maxSeverity) d.max_severity = SEVERITY_NAMES[this.maxSeverity];
     return d;
   }
 }
 
-export function sorted(o: Counts): Counts {
+/** Counts as a plain object with sorted keys (from a Map or an object). */
+export function sorted(o: Counts | Counter): Counts {
   const r: Counts = {};
-  for (const k of Object.keys(o).sort()) r[k] = o[k];
+  if (o instanceof Map) for (const k of [...o.keys()].sort()) r[k] = o.get(k)!;
+  else for (const k of Object.keys(o).sort()) r[k] = o[k];
   return r;
 }
 

@@ -126,7 +126,17 @@ function span(ms: number): string {
   return min === 0 ? `${days} days` : `${days} days ${Math.floor(min / 60)}h${String(min % 60).padStart(2, '0')}m`;
 }
 
-const iso = (t: number): string => new Date(t).toISOString().replace('.000Z', 'Z');
+// the same certificates and capture seconds recur across sessions: format each instant once
+const ISO = new Map<number, string>();
+function iso(t: number): string {
+  let v = ISO.get(t);
+  if (v === undefined) {
+    if (ISO.size >= 4096) ISO.clear();
+    v = new Date(t).toISOString().replace('.000Z', 'Z');
+    ISO.set(t, v);
+  }
+  return v;
+}
 
 /** One finding per session: every offending certificate in the message, the first as evidence. */
 function perCertificate(s: SessionDoc, pick: (c: CertView) => string | null, advice: string): Verdict {

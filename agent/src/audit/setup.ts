@@ -8,9 +8,8 @@ export { PolicyError };
 
 /** --profile alone selects a profile; --policy FILE loads a policy, whose profile --profile overrides. */
 export function auditorFor(profile: string | undefined, policyFile: string | undefined, options: AuditorOptions = {}): Auditor {
+  const p = profile === undefined ? undefined : profileByName(profile);
+  if (profile !== undefined && !p) throw new PolicyError(`unknown profile "${profile}" (known: ${PROFILE_NAMES.join(', ')})`);
   if (policyFile !== undefined) return new Auditor(loadPolicy(policyFile, profile), options);
-  if (profile === undefined) return new Auditor(defaultPolicy(), options);
-  const p = profileByName(profile);
-  if (!p) throw new PolicyError(`unknown profile "${profile}" (known: ${PROFILE_NAMES.join(', ')})`);
   return new Auditor(defaultPolicy(p), options);
 }

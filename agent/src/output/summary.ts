@@ -17,6 +17,8 @@ function share(n: number, d: number): number | null {
 
 const SEV = ['', 'info', 'low', 'medium', 'high', 'critical'];
 const TLS_FAMILY = new Set(['tls', 'dtls', 'quic']);
+/** Distinct certificates remembered for the certificate KPIs (memory bound on huge captures). */
+const MAX_CERTS_TRACKED = 100_000;
 
 export interface SummaryInput {
   first: [number, number] | null;
@@ -108,7 +110,8 @@ export class Summary {
     } else if (TLS_FAMILY.has(doc.network.protocol)) this.tlsUnobserved++;
 
     const leaf = t?.server?.hash?.sha256;
-    if (leaf) this.certificatesSeen.add(leaf);
+    const chain = (doc.intransit.tls as { chain_sha256?: string[] } | undefined)?.chain_sha256 ?? (leaf ? [leaf] : []);
+    for (const sha of chain) if (this.certificatesSeen.size < MAX_CERTS_TRACKED) this.certificatesSeen.add(sha);
     let failing = false;
     for (const f of result.firings) {
       const sev = SEV[f.severity];
@@ -123,7 +126,7 @@ export class Summary {
       if (f.rule.id.startsWith('cert-')) {
         this.certificateFindings++;
         const sha = (f.evidence?.certificate_sha256 as string | undefined) ?? leaf;
-        if (sha) this.certificatesWithFindings.add(sha);
+        if (sha && this.certificatesWithFindings.size < MAX_CERTS_TRACKED) this.certificatesWithFindings.add(sha);
       }
     }
     // a pass is a fully assessed session with no unwaived finding above info
