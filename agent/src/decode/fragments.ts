@@ -8,10 +8,15 @@
 //
 // Overlaps: first wins. Bytes already received are kept and the overlapping part of a
 // later fragment is discarded, like the BSD policy most stacks use (and what Zeek does
-// by default); a later fragment only fills holes. Such fragments are counted as
-// `fragment-overlap`, exact repeats as `fragment-duplicate`; conflicting ends of
-// datagram as `fragment-inconsistent`. Fragments cut by the snaplen are kept for what
-// was captured: the reassembled datagram then exposes its captured prefix only.
+// by default); a later fragment only fills holes. Exact repeats are counted (and dropped)
+// as `fragment-duplicate`, conflicting ends of datagram as `fragment-inconsistent`.
+// Fragments cut by the snaplen are kept for what was captured: the reassembled datagram
+// then exposes its captured prefix only.
+//
+// Counting: every fragment is counted once by its fate (buffered, dropped by reason, or
+// decoded with the datagram it completes), so that decoded and undecoded packets add up
+// to the packets read. `fragment-overlap` (a fragment overlapped bytes already held),
+// `fragment-timeout` and `fragment-evicted` (a datagram given up) count events on top.
 //
 // This path allocates (strings for keys, Buffers per datagram): fragments are rare.
 
@@ -23,7 +28,6 @@ import {
   R_FRAG6_BUFFERED,
   R_FRAG_DUPLICATE,
   R_FRAG_INCONSISTENT,
-  R_FRAG_OVERLAP,
   R_FRAG_TOO_LARGE,
   R_IPV6_BAD_EXT,
   R_IPV6_TRUNC,
@@ -219,11 +223,9 @@ export class FragmentReassembler {
       dg.header = Buffer.from(buf.subarray(hdrOff, hdrOff + hdrLen));
       dg.nextHeader = nextHeader;
     }
-    if (dg.totalLen < 0 || covered.length !== 2 || covered[0] !== 0 || covered[1] !== dg.totalLen || dg.header === null) {
-      return overlap ? R_FRAG_OVERLAP : 0;
-    }
-    // the fragment that completes a datagram is decoded, so its overlap is counted here
+    // an overlap is an event on top of the fragment's fate (buffered, or decoded below)
     if (overlap) this.count('fragment-overlap');
+    if (dg.totalLen < 0 || covered.length !== 2 || covered[0] !== 0 || covered[1] !== dg.totalLen || dg.header === null) return 0;
     // complete: header + payload; captured is the payload prefix without a capture hole
     this.pending.delete(key);
     const header = dg.header;

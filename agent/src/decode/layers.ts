@@ -80,7 +80,6 @@ export const REASONS = [
   'ipv6-bad-extension',
   'ipv4-fragment-buffered', // a counter, not an error: the datagram awaits its other fragments
   'ipv6-fragment-buffered',
-  'fragment-overlap',
   'fragment-duplicate',
   'fragment-too-large',
   'fragment-inconsistent',
@@ -137,7 +136,6 @@ export const R_IPV6_BAD_HEADER = code('ipv6-bad-header');
 export const R_IPV6_BAD_EXT = code('ipv6-bad-extension');
 export const R_FRAG4_BUFFERED = code('ipv4-fragment-buffered');
 export const R_FRAG6_BUFFERED = code('ipv6-fragment-buffered');
-export const R_FRAG_OVERLAP = code('fragment-overlap');
 export const R_FRAG_DUPLICATE = code('fragment-duplicate');
 export const R_FRAG_TOO_LARGE = code('fragment-too-large');
 export const R_FRAG_INCONSISTENT = code('fragment-inconsistent');

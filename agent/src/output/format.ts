@@ -1,7 +1,21 @@
 // Text forms of capture values for the output documents.
 
+// The span ISO-8601 four-digit years can express, 0000-01-01T00:00:00Z .. 9999-12-31T23:59:59Z.
+// A pcapng timestamp is any 64-bit count with any resolution and offset: beyond this span
+// Date throws (past +-8.64e15 ms) or writes expanded years ("+275760-...") that ECS consumers
+// reject, so such times are written as the nearest end of the span.
+const MIN_SEC = -62167219200;
+const MAX_SEC = 253402300799;
+
 /** ISO-8601 UTC with microseconds, or nanoseconds when the capture has them. */
 export function isoTime(sec: number, nsec: number): string {
+  if (!(sec >= MIN_SEC)) {
+    sec = MIN_SEC;
+    nsec = 0;
+  } else if (sec > MAX_SEC) {
+    sec = MAX_SEC;
+    nsec = 999999999;
+  }
   const d = new Date(sec * 1000);
   const base = d.toISOString().slice(0, 19); // YYYY-MM-DDTHH:MM:SS
   if (nsec % 1000 === 0) return `${base}.${String(nsec / 1000).padStart(6, '0')}Z`;

@@ -8,9 +8,9 @@ const TLS_VERSIONS = new Set(['1.3', '1.2', '1.1', '1.0', '3.0', '2.0']);
 const PROTOCOL = /^[a-z0-9][a-z0-9_.-]*$/;
 const CATEGORIES = new Set(['SEC09-BP01', 'SEC09-BP02', 'SEC09-BP03']);
 /**
- * Undecoded reasons that count something other than one whole packet: an overlapping fragment
- * is counted and still decoded; timeouts and evictions count datagrams that never completed
- * (their fragments were already counted as buffered).
+ * Undecoded reasons that count events, not packets: a fragment overlapping bytes already
+ * held (the fragment itself is counted by its fate), a datagram timed out or evicted (its
+ * fragments were counted as buffered).
  */
 export const NOT_PACKET_REASONS = new Set(['fragment-overlap', 'fragment-timeout', 'fragment-evicted']);
 /** Notes that the parsers' last-resort guards write: a bug, never the input's fault. */
@@ -75,7 +75,7 @@ function tlsFields(doc, bad) {
     if (c.server_name !== undefined && !isStr(c.server_name)) bad.push('tls.client.server_name not a string');
     if (c.supported_ciphers !== undefined && !(Array.isArray(c.supported_ciphers) && c.supported_ciphers.every(isStr))) bad.push('tls.client.supported_ciphers');
     if (c.ja3 !== undefined && !/^[0-9a-f]{32}$/.test(c.ja3)) bad.push(`tls.client.ja3 ${c.ja3}`);
-    if (c.ja4 !== undefined && !/^[tqd][0-9a-z]{2}[di][0-9]{2}[0-9]{2}[0-9a-z_]{2}_[0-9a-f]{12}_[0-9a-f]{12}$/.test(c.ja4)) bad.push(`tls.client.ja4 ${c.ja4}`);
+    if (c.ja4 !== undefined && !/^[tqd][0-9a-z]{2}[di][0-9]{2}[0-9]{2}[\x00-\x7f]{2}_[0-9a-f]{12}_[0-9a-f]{12}$/.test(c.ja4)) bad.push(`tls.client.ja4 ${c.ja4}`);
   }
   const s = t.server;
   if (s !== undefined) {
@@ -125,7 +125,10 @@ function finding(doc, bad) {
   if (!CATEGORIES.has(r.category)) bad.push(`rule.category ${r.category}`);
   if (!isStr(r.reference) || !r.reference) bad.push('rule.reference');
   if (!isInt(doc.event.severity, 1, 5)) bad.push(`event.severity ${doc.event.severity}`);
-  if (!isStr(doc.message) || doc.message.length === 0 || doc.message.includes('\n')) bad.push('message');
+  if (!isStr(doc.message) || doc.message.length === 0) bad.push('message missing');
+  // one sentence for a person (and for text outputs and reports): bytes from the wire must not
+  // bring line breaks or terminal escapes into it
+  else if (/[\x00-\x1f\x7f]/.test(doc.message)) bad.push(`message holds control characters: ${JSON.stringify(doc.message.slice(0, 120))}`);
 }
 
 function summary(doc, bad) {

@@ -273,7 +273,7 @@ export function splitTcp(rng, rec) {
   const total = b.readUInt16BE(16);
   const payEnd = Math.min(b.length, 14 + total);
   const len = payEnd - payOff;
-  if (len < 2) return null;
+  if (thl < 20 || payOff > b.length || len < 2) return null;
   const cut = rng.range(1, len - 1);
   const mk = (from, to, seqDelta) => {
     const f = Buffer.concat([b.subarray(0, payOff), b.subarray(from, to)]);

@@ -221,7 +221,18 @@ function readTime(b: Buffer, t: Tlv): string | null {
   if (!m) return null;
   let year = Number(m[1]);
   if (t.tag === 0x17) year += year >= 50 ? 1900 : 2000; // RFC 5280 §4.1.2.5.1
+  // digits are not a date: month 13, day 31 in April or hour 27 are no instant (OpenSSL's
+  // ASN1_TIME_check rejects them too), and the field must stay a valid ISO-8601 time
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  if (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59) return null;
   return `${String(year).padStart(4, '0')}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}Z`;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** Serial as OpenSSL's i2a_ASN1_INTEGER prints it: magnitude bytes, uppercase hex. */
