@@ -665,7 +665,17 @@ CAPTURES=(
   tls13-extras:cap_tls13_extras
   link-types:cap_link_types
   tunnels:cap_tunnels
+  starttls:run_loopback_script starttls.sh
+  dtls-extra:run_loopback_script dtls.sh
+  quic:run_loopback_script quic.sh
+  postgresql:run_loopback_script db-tls.sh
 )
+
+# Captures made on loopback by their own scripts (real peers: openssl s_client
+# -starttls, python ssl servers, ngtcp2, PostgreSQL); each cleans up after itself.
+run_loopback_script() {
+  env -u OUT -u WORK bash "$GEN/$1" || log "$1 failed: its captures were not refreshed"
+}
 
 main() {
   local wanted=("$@") entry name fn

@@ -12,58 +12,19 @@ export interface DocumentSink {
   close(): Promise<void>;
 }
 
-/** Top-level values remembered from the last documents (a session's findings share them). */
+/** Top-level objects whose encodings are remembered (a session's findings share them). */
 const MEMO_SIZE = 8;
-
-/**
- * JSON.stringify(doc) with the encodings of top-level object values reused when the same
- * object was encoded by one of the last documents (identity, not content). The result is
- * byte-identical to JSON.stringify for plain objects.
- */
-export class DocumentEncoder {
-  private readonly objs: (object | null)[] = new Array<object | null>(MEMO_SIZE).fill(null);
-  private readonly strs: string[] = new Array<string>(MEMO_SIZE).fill('');
-  private next = 0;
-
-  /** Forgets every remembered encoding (a document that starts a new burst). */
-  reset(): void {
-    this.objs.fill(null);
-    this.next = 0;
-  }
-
-  encode(doc: object): string {
-    if (Array.isArray(doc) || typeof (doc as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(doc);
-    const d = doc as Record<string, unknown>;
-    let out = '{';
-    let first = true;
-    for (const k of Object.keys(d)) {
-      const v = d[k];
-      let enc: string | undefined;
-      if (typeof v === 'object' && v !== null) enc = this.object(v);
-      else enc = JSON.stringify(v); // undefined for undefined, functions and symbols: key skipped
-      if (enc === undefined) continue;
-      out += first ? `${JSON.stringify(k)}:${enc}` : `,${JSON.stringify(k)}:${enc}`;
-      first = false;
-    }
-    return out + '}';
-  }
-
-  private object(v: object): string {
-    const objs = this.objs;
-    for (let i = 0; i < MEMO_SIZE; i++) if (objs[i] === v) return this.strs[i];
-    const s = JSON.stringify(v);
-    objs[this.next] = v;
-    this.strs[this.next] = s;
-    this.next = (this.next + 1) % MEMO_SIZE;
-    return s;
-  }
-}
+/** Room kept free in the output buffer for the keys and punctuation of one document. */
+const KEY_ROOM = 1024;
 
 export class NdjsonWriter implements DocumentSink {
   private buf: Buffer;
   private len = 0;
   private broken = false;
-  private readonly encoder = new DocumentEncoder();
+  // encodings of top-level objects of the last finding documents, by identity
+  private readonly memoObjs: (object | null)[] = new Array<object | null>(MEMO_SIZE).fill(null);
+  private readonly memoStrs: string[] = new Array<string>(MEMO_SIZE).fill('');
+  private memoNext = 0;
 
   constructor(
     private readonly stream: NodeJS.WritableStream = process.stdout,
@@ -79,9 +40,17 @@ export class NdjsonWriter implements DocumentSink {
 
   write(doc: object): void {
     if (this.broken) return;
-    // a finding document repeats its session's objects; any other document starts afresh
-    if ((doc as { event?: { dataset?: unknown } }).event?.dataset !== 'intransit.finding') this.encoder.reset();
-    const line = this.encoder.encode(doc);
+    if ((doc as { event?: { dataset?: unknown } }).event?.dataset === 'intransit.finding' && !Array.isArray(doc)) {
+      this.writeFinding(doc as Record<string, unknown>);
+      return;
+    }
+    // any other document starts a new burst: what the findings remembered is stale
+    this.memoObjs.fill(null);
+    this.writeLine(JSON.stringify(doc));
+  }
+
+  /** Appends one encoded document and its newline. */
+  private writeLine(line: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit
     if (this.len + 3 * line.length + 1 > this.buf.length) {
       this.flush();
@@ -92,6 +61,57 @@ export class NdjsonWriter implements DocumentSink {
     }
     this.len += this.buf.write(line, this.len);
     this.buf[this.len++] = 10;
+  }
+
+  /**
+   * A finding document repeats its session's source, destination, network and tls objects:
+   * each is encoded once per session and copied into the following findings. The bytes are
+   * those of JSON.stringify(doc).
+   */
+  private writeFinding(d: Record<string, unknown>): void {
+    const keys = Object.keys(d);
+    const parts: string[] = [];
+    let size = KEY_ROOM;
+    for (const k of keys) {
+      const v = d[k];
+      const enc = typeof v === 'object' && v !== null ? this.encodeObject(v) : JSON.stringify(v);
+      if (enc === undefined) continue; // undefined, functions and symbols: the key is skipped
+      const key = JSON.stringify(k);
+      parts.push(key, enc);
+      size += 3 * (key.length + enc.length) + 2;
+    }
+    if (this.len + size > this.buf.length) {
+      this.flush();
+      if (size > this.buf.length) {
+        let line = '{';
+        for (let i = 0; i < parts.length; i += 2) line += `${i === 0 ? '' : ','}${parts[i]}:${parts[i + 1]}`;
+        this.writeLine(line + '}');
+        return;
+      }
+    }
+    const buf = this.buf;
+    let p = this.len;
+    buf[p++] = 0x7b; // {
+    for (let i = 0; i < parts.length; i += 2) {
+      if (i > 0) buf[p++] = 0x2c; // ,
+      p += buf.write(parts[i], p);
+      buf[p++] = 0x3a; // :
+      p += buf.write(parts[i + 1], p);
+    }
+    buf[p++] = 0x7d; // }
+    buf[p++] = 10;
+    this.len = p;
+  }
+
+  private encodeObject(v: object): string | undefined {
+    const objs = this.memoObjs;
+    for (let i = 0; i < MEMO_SIZE; i++) if (objs[i] === v) return this.memoStrs[i];
+    const s = JSON.stringify(v) as string | undefined;
+    if (s === undefined) return s;
+    objs[this.memoNext] = v;
+    this.memoStrs[this.memoNext] = s;
+    this.memoNext = (this.memoNext + 1) % MEMO_SIZE;
+    return s;
   }
 
   flush(): void {

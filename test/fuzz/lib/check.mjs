@@ -68,7 +68,7 @@ function tlsFields(doc, bad) {
   if (typeof t !== 'object' || t === null) return bad.push('tls not an object');
   if (t.version_protocol !== undefined && !['tls', 'ssl', 'dtls'].includes(t.version_protocol)) bad.push(`tls.version_protocol ${t.version_protocol}`);
   if (t.version !== undefined && !TLS_VERSIONS.has(t.version)) bad.push(`tls.version ${t.version}`);
-  if (t.cipher !== undefined && !(isStr(t.cipher) && (/^(TLS|SSL)_[A-Z0-9_]+$/.test(t.cipher) || /^unknown-0x[0-9a-f]{4,6}$/.test(t.cipher)))) bad.push(`tls.cipher ${t.cipher}`);
+  if (t.cipher !== undefined && !(isStr(t.cipher) && (/^(TLS|SSL[0-9]?)_[A-Za-z0-9_]+$/.test(t.cipher) || /^unknown-0x[0-9a-f]{4,6}$/.test(t.cipher)))) bad.push(`tls.cipher ${t.cipher}`);
   for (const k of ['established', 'resumed']) if (t[k] !== undefined && typeof t[k] !== 'boolean') bad.push(`tls.${k} ${t[k]}`);
   const c = t.client;
   if (c !== undefined) {

@@ -16,7 +16,7 @@ const WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.url));
  * minimizeRuns, log (line printer), progress (periodic lines).
  */
 export async function runFuzz(opts) {
-  const { seed, budgetMs = 50, heapLimitMb = 512, hangMs = 20_000, overreadEvery = 8, dirs, outDir = null, minimizeRuns = 200, log = () => {}, progress = false, kinds } = opts;
+  const { seed, budgetMs = 50, heapLimitMb = 512, hangMs = 20_000, overreadEvery = 8, dirs, outDir = null, minimizeRuns = 200, log = () => {}, progress = false, kinds, inject } = opts;
   const startAt = Date.now();
   const deadline = opts.minutes ? startAt + opts.minutes * 60_000 : 0;
   const last = opts.iterations ? (opts.start ?? 0) + opts.iterations : Number.MAX_SAFE_INTEGER;
@@ -30,7 +30,7 @@ export async function runFuzz(opts) {
     let partial = null;
     const outcome = await new Promise((resolve) => {
       const w = new Worker(WORKER, {
-        workerData: { seed, start: next, end: last, deadline, budgetMs, overreadEvery, dirs, outDir, kinds, minimizeRuns, shared },
+        workerData: { seed, start: next, end: last, deadline, budgetMs, overreadEvery, dirs, outDir, kinds, minimizeRuns, shared, inject },
         resourceLimits: { maxOldGenerationSizeMb: heapLimitMb },
       });
       let seen = -1;

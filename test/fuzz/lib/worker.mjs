@@ -7,7 +7,7 @@ import { loadSeeds } from './seeds.mjs';
 import { installFaultHooks } from './faults.mjs';
 import { buildCase, runCase, minimize, signature, saveCase } from './harness.mjs';
 
-const { seed, start, end, deadline, budgetMs, overreadEvery, dirs, outDir, kinds, minimizeRuns } = workerData;
+const { seed, start, end, deadline, budgetMs, overreadEvery, dirs, outDir, kinds, minimizeRuns, inject } = workerData;
 const current = new Int32Array(workerData.shared);
 
 installFaultHooks();
@@ -21,6 +21,9 @@ let lastReport = Date.now();
 for (let i = start; i < end; i++) {
   if (deadline && Date.now() >= deadline) break;
   Atomics.store(current, 0, i);
+  // self-test of the runner's watchdog (fuzz.test.mjs): a case that hangs, or eats the heap
+  if (inject?.hang === i) for (;;);
+  if (inject?.oom === i) for (const hog = []; ; ) hog.push(new Array(1e6).fill(i));
   let c;
   try {
     c = buildCase(material, seed, i, kinds);

@@ -44,12 +44,6 @@ export function decodeBase64(buf: Buffer, start: number, end: number): Buffer | 
   return out.length > 0 ? out : null;
 }
 
-/** Whether a SASL client response is the empty one ("=") or an abort ("*"). */
-export function isEmptyOrAbort(buf: Buffer, start: number, end: number): boolean {
-  const n = end - start;
-  return n === 0 || (n === 1 && (buf[start] === 0x3d || buf[start] === 0x2a));
-}
-
 /**
  * The user of a SASL message carrying a secret, decoded from base64 buf[start, end):
  * `{ user }` (user null when the message names none), or null when the bytes are not

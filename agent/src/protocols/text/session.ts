@@ -228,8 +228,4 @@ export abstract class TextSessionParser implements AppParser {
   protected detail(key: string, value: unknown): void {
     (this.facts.details ??= {})[key] = value;
   }
-
-  protected hasDetail(key: string): boolean {
-    return this.facts.details !== undefined && key in this.facts.details;
-  }
 }

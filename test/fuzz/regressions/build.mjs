@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// Writes the regression captures of this directory (deterministic; run it again only to
+// regenerate them): each is the smallest input that reproduces a bug the fuzzer found.
+// What each one checks is in ../regressions.test.mjs.
+//
+//   node test/fuzz/regressions/build.mjs
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { cat, u8, u16, vec8, vec16, eth, ipv4, tcp, TH, writePcap, pcapngBlock } from '../lib/bytes.mjs';
+import { handshake } from '../lib/tls-gen.mjs';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = join(here, '..', '..', '..');
+const A = 0x0a000001;
+const B = 0x0a000002;
+const T = 1700000000;
+
+/** pcapng: an interface with if_tsresol 10^0 (seconds) and one packet at 2^63 - 1 seconds. */
+function pcapngTimeOutOfRange() {
+  const shb = Buffer.alloc(16);
+  shb.writeUInt32LE(0x1a2b3c4d, 0);
+  shb.writeUInt16LE(1, 4);
+  shb.writeBigInt64LE(-1n, 8);
+  const idb = Buffer.alloc(16);
+  idb.writeUInt16LE(1, 0); // Ethernet
+  idb.writeUInt32LE(65535, 4);
+  idb.writeUInt16LE(9, 8); // if_tsresol
+  idb.writeUInt16LE(1, 10);
+  idb[12] = 0; // 10^0: whole seconds
+  const frame = eth(0x0800, ipv4(A, B, 6, tcp(40000, 443, 1, 0, TH.SYN)));
+  const epb = (hi, lo) => {
+    const h = Buffer.alloc(20);
+    h.writeUInt32LE(0, 0);
+    h.writeUInt32LE(hi, 4);
+    h.writeUInt32LE(lo, 8);
+    h.writeUInt32LE(frame.length, 12);
+    h.writeUInt32LE(frame.length, 16);
+    return pcapngBlock(6, cat(h, frame));
+  };
+  return cat(pcapngBlock(0x0a0d0d0a, shb), pcapngBlock(1, idb), epb(0x7fffffff, 0xffffffff));
+}
+
+/** IPv4 UDP datagram in three fragments: the second overlaps the first and does not complete it. */
+function overlappingFragments() {
+  const payload = Buffer.alloc(1208, 0x61);
+  payload.writeUInt16BE(5353, 0);
+  payload.writeUInt16BE(5353, 2);
+  payload.writeUInt16BE(1208, 4);
+  const frag = (off, bytes, more) => {
+    const ip = ipv4(A, B, 17, bytes, { id: 77, flagsFrag: (more ? 0x2000 : 0) | (off >> 3) });
+    return { lt: 1, sec: T, nsec: 0, data: eth(0x0800, ip) };
+  };
+  return writePcap([frag(0, payload.subarray(0, 800), true), frag(400, payload.subarray(400, 1200), true), frag(1200, payload.subarray(1200), false)]);
+}
+
+/** cert-expired.pcap with the leaf certificate's notBefore month set to 13 (UTCTime 231301000000Z). */
+function x509InvalidTime() {
+  const b = Buffer.from(readFileSync(join(root, 'captures', 'cert-expired.pcap')));
+  const at = b.indexOf(Buffer.from('\x17\x0d230101000000Z', 'latin1'));
+  if (at < 0) throw new Error('cert-expired.pcap changed: notBefore 230101000000Z not found');
+  b.write('231301000000Z', at + 2, 'latin1');
+  return b;
+}
+
+/** A TLS ClientHello offering TLS 1.0 whose SNI holds CR LF and an ANSI escape. */
+function sniControlChars() {
+  const sni = Buffer.from('www.example.test\r\nInjected: yes\x1b[31m', 'latin1');
+  const exts = cat(
+    u16(0), vec16(vec16(cat(u8(0), vec16(sni)))),
+    u16(43), vec16(vec8(cat(u16(0x0303), u16(0x0301)))),
+  );
+  const body = cat(u16(0x0303), Buffer.alloc(32, 7), vec8(Buffer.alloc(0)), vec16(cat(u16(0xc02f), u16(0x002f))), vec8(u8(0)), vec16(exts));
+  const hello = handshake(1, body);
+  const rec = cat(u8(22), u16(0x0301), vec16(hello));
+  const f = (from, seq, ack, flags, payload) => ({ lt: 1, sec: T, nsec: 0, data: eth(0x0800, from ? ipv4(A, B, 6, tcp(40001, 443, seq, ack, flags, payload)) : ipv4(B, A, 6, tcp(443, 40001, seq, ack, flags, payload))) });
+  return writePcap([f(true, 100, 0, TH.SYN), f(false, 900, 101, TH.SYN | TH.ACK), f(true, 101, 901, TH.ACK | TH.PSH, rec)]);
+}
+
+const files = {
+  'pcapng-time-out-of-range.pcapng': pcapngTimeOutOfRange(),
+  'ipv4-overlapping-fragment-accounting.pcap': overlappingFragments(),
+  'x509-invalid-time.pcap': x509InvalidTime(),
+  'finding-message-sni-control-chars.pcap': sniControlChars(),
+};
+for (const [name, bytes] of Object.entries(files)) {
+  writeFileSync(join(here, name), bytes);
+  console.log(`${name}: ${bytes.length} bytes`);
+}
