@@ -355,6 +355,13 @@ make_pki() {
   SAN=DNS:expired.intransit.test ossl ca -batch -notext -in "$PKI/expired.csr" \
     -out "$PKI/expired.pem" -startdate 20230101000000Z -enddate 20240101000000Z \
     -extensions v3_server
+  # Not yet valid: its validity starts years after the capture.
+  SAN=DNS:future.intransit.test ossl req -new -nodes -newkey rsa:2048 \
+    -keyout "$PKI/future.key" -subj "/O=intransit test/CN=future.intransit.test" \
+    -out "$PKI/future.csr"
+  SAN=DNS:future.intransit.test ossl ca -batch -notext -in "$PKI/future.csr" \
+    -out "$PKI/future.pem" -startdate 20350101000000Z -enddate 20351231000000Z \
+    -extensions v3_server
   # Self-signed, RSA-1024, SHA-1 signature.
   SAN=DNS:legacy.intransit.test ossl req -x509 -nodes -newkey rsa:1024 -sha1 \
     -keyout "$PKI/legacy.key" -out "$PKI/legacy.pem" -days 365 -set_serial 0x1006 \
@@ -489,6 +496,8 @@ cap_certs() {
   local chain=(-cert_chain "$PKI/ca.pem")
   cert_capture cert-expired.pcap expired.intransit.test 'tls.handshake.type == 11' \
     -cert "$PKI/expired.pem" -key "$PKI/expired.key" "${chain[@]}"
+  cert_capture cert-not-yet-valid.pcap future.intransit.test 'tls.handshake.type == 11' \
+    -cert "$PKI/future.pem" -key "$PKI/future.key" "${chain[@]}"
   cert_capture cert-selfsigned-sha1-rsa1024.pcap legacy.intransit.test 'tls.handshake.type == 11' \
     -cert "$PKI/legacy.pem" -key "$PKI/legacy.key" -cipher 'DEFAULT:@SECLEVEL=0' \
     -- -cipher 'DEFAULT:@SECLEVEL=0'

@@ -32,6 +32,7 @@ const WEAK_SUITE = ['tls-cipher-not-approved', 'tls-no-forward-secrecy', PQ, 'tl
 const EXPECTED = {
   'cert-ec-p256.pcap': [['tls-cipher-not-approved', PQ]], // ECDHE-ECDSA is not on aws-sec09's list
   'cert-expired.pcap': [['cert-expired', PQ]],
+  'cert-not-yet-valid.pcap': [['cert-not-yet-valid', PQ]],
   'cert-long-validity.pcap': [['cert-validity-too-long', PQ]],
   'cert-name-mismatch.pcap': [['cert-name-mismatch', PQ]],
   'cert-selfsigned-sha1-rsa1024.pcap': [['cert-self-signed', 'cert-weak-key', 'cert-weak-signature', PQ]],

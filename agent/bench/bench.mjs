@@ -2,7 +2,11 @@
 // npm run bench: whole-process throughput of intransit against nDPI's ndpiReader and tshark
 // on the same generated capture, plus the pure-JS ceiling for reference.
 //
-//   npm run bench -- [--profile mixed|handshake] [--size-mb N | N] [--seed S] [--runs N] [--file F.pcap]
+//   npm run bench -- [--profile mixed|handshake|mixed,handshake] [--size-mb N | N] [--seed S] [--runs N]
+//                    [--workers N] [--file F.pcap]
+//
+// --workers N adds a row for `intransit replay --workers N` (flows sharded over N worker
+// threads) and its ratio to the single engine. A comma-separated --profile runs each in turn.
 //
 // The capture is generated with ../shared/tools/make-bench-pcap.mjs into bench-out/ (reused
 // when a file with the same parameters exists). Each tool runs --runs times (default 3); the
@@ -24,7 +28,7 @@ const SLICE_BYTES = 64 * 1024 * 1024;
 // ---------------------------------------------------------------- arguments
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
-  console.log('usage: npm run bench -- [--profile mixed|handshake] [--size-mb N | N] [--seed S] [--runs N] [--file F.pcap]');
+  console.log('usage: npm run bench -- [--profile mixed|handshake|mixed,handshake] [--size-mb N | N] [--seed S] [--runs N] [--workers N] [--file F.pcap]');
   process.exit(0);
 }
 function opt(name, dflt) {
@@ -39,6 +43,18 @@ const sizeMb = Number(opt('--size-mb', bareSize ?? '256'));
 const seed = opt('--seed', '1');
 const runs = Math.max(1, Number(opt('--runs', '3')));
 const givenFile = opt('--file', null);
+const workers = Number(opt('--workers', '1'));
+if (!(Number.isInteger(workers) && workers >= 1)) fail('--workers must be a whole number >= 1');
+if (profile.includes(',')) {
+  // one run per profile, each printing its own table
+  for (const p of profile.split(',')) {
+    const rest = [...args];
+    rest[rest.indexOf('--profile') + 1] = p;
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...rest], { stdio: 'inherit' });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  }
+  process.exit(0);
+}
 if (!['mixed', 'handshake'].includes(profile)) fail(`unknown profile ${profile} (mixed or handshake)`);
 if (!(sizeMb > 0)) fail('--size-mb must be a positive number');
 
@@ -204,8 +220,10 @@ async function bench(name, input, cmd, cmdArgs) {
 
 // ---------------------------------------------------------------- the runs
 const cli = join(repo, 'agent/dist/cli.js');
-if (existsSync(cli)) await bench('intransit', full, process.execPath, [cli, 'replay', capture, '--ndjson']);
-else rows.push({ name: 'intransit', input: basename(capture), error: 'agent/dist/cli.js missing: run npm run build' });
+if (existsSync(cli)) {
+  await bench('intransit', full, process.execPath, [cli, 'replay', capture, '--ndjson', '--no-progress']);
+  if (workers > 1) await bench(`intransit --workers ${workers}`, full, process.execPath, [cli, 'replay', capture, '--ndjson', '--no-progress', '--workers', String(workers)]);
+} else rows.push({ name: 'intransit', input: basename(capture), error: 'agent/dist/cli.js missing: run npm run build' });
 
 const missing = ['ndpiReader', 'tshark'].filter((c) => !have(c));
 if (missing.length) console.error(`${missing.join(' and ')} not found: apt-get install libndpi-bin tshark (measuring the rest)`);
@@ -257,6 +275,11 @@ for (const r of rows) {
 const byName = (n) => rows.find((r) => r.name.startsWith(n) && !r.error);
 const ours = byName('intransit');
 const ratios = {};
+const sharded = rows.find((r) => r.name.startsWith('intransit --workers') && !r.error);
+if (ours && sharded) {
+  ratios.workers = +(sharded.gbitPerS / ours.gbitPerS).toFixed(2);
+  console.log(`throughput ${sharded.name} / single engine: ${ratios.workers}x; peak RSS ${sharded.peakRssMB.toFixed(0)} MB`);
+}
 if (ours) {
   for (const [label, other] of [
     ['ndpiReader', byName('ndpiReader')],
@@ -267,6 +290,6 @@ if (ours) {
     console.log(`throughput intransit/${label}: ${ratios[label]}x (>1: intransit faster); peak RSS intransit/${label}: ${(ours.peakRssMB / other.peakRssMB).toFixed(2)}x`);
   }
 }
-const result = { date: new Date().toISOString(), node: process.version, capture: { ...full, profile: givenFile ? null : profile, sizeMb, seed }, runs, rows, ratios };
+const result = { date: new Date().toISOString(), node: process.version, capture: { ...full, profile: givenFile ? null : profile, sizeMb, seed }, runs, workers, rows, ratios };
 writeFileSync(join(outDir, 'last-bench.json'), JSON.stringify(result, null, 1) + '\n');
 console.log(JSON.stringify(result));

@@ -8,6 +8,7 @@ import { Flow, LRU_ACTIVE, LRU_CLOSED, LRU_UDP } from './flow/flow.js';
 import { FlowTable, flowHash, type FlowTableOptions } from './flow/flow-table.js';
 import { TcpStream } from './flow/tcp-stream.js';
 import { AppInspector } from './flow/inspector.js';
+import { InspectionBudget } from './flow/inspection-budget.js';
 import { sessionDocument } from './output/session-doc.js';
 import type { DocumentSink } from './output/writer.js';
 import { Summary } from './output/summary.js';
@@ -19,16 +20,28 @@ const TH_SYN = 2;
 const TH_RST = 4;
 const TH_ACK = 16;
 
+// what ends a flow: the clock (idle expiry, before a record), a record (its tuple reused, or
+// the table full), or the end of an input (every flow, in creation order)
+const PHASE_TICK = 0;
+const PHASE_PACKET = 1;
+const PHASE_DRAIN = 2;
+/** Multiplier of the timeout class in an end key (record numbers stay far below it). */
+const CLASS_WEIGHT = 2 ** 48;
+
 export interface EngineOptions {
   flows?: Partial<FlowTableOptions>;
   /** Applies the active profile / policy (rules, severities, waivers); the default profile otherwise. */
   auditor?: Auditor;
+  /** Keep the table's size before every tick and drain in `sizeLog` (workers of a sharded run). */
+  logSizes?: boolean;
 }
 
 export class Engine {
   readonly pkt = new Packet();
   readonly decoder = new Decoder();
   readonly table: FlowTable;
+  /** Flows under inspection at once (the rest only count): see flow/inspection-budget.ts. */
+  readonly budget: InspectionBudget;
   readonly auditor: Auditor;
   readonly summary: Summary;
   packets = 0;
@@ -41,7 +54,12 @@ export class Engine {
   private nextExpiry = 0;
   /** Highest severity of any finding so far (0: none), for --fail-on. */
   maxSeverity = 0;
-  private readonly counts: Record<string, number> = Object.create(null);
+  readonly counts: Record<string, number> = Object.create(null);
+  /** With `logSizes`: the table's size before each tick and drain (a sharded run's peak). */
+  readonly sizeLog: number[] | null;
+  // where the engine is in the capture, for the order sessions end in (see endOrder)
+  private position = 0; // number of the record being processed
+  private phase = PHASE_TICK;
 
   // the stream sink reads these instead of allocating a closure per segment
   private curFlow: Flow | null = null;
@@ -56,38 +74,83 @@ export class Engine {
 
   constructor(private readonly out: DocumentSink, options: EngineOptions = {}) {
     this.auditor = options.auditor ?? new Auditor();
+    this.sizeLog = options.logSizes ? [] : null;
     this.summary = new Summary(this.auditor);
     this.table = new FlowTable(options.flows, (f, reason) => this.endFlow(f, reason));
+    this.budget = new InspectionBudget(this.table.options.maxInspected, (f) => {
+      f.inspector!.shed();
+      this.decide(f);
+    });
   }
 
   /** One capture record (the reader's PacketSink). */
   readonly packet = (buf: Buffer, off: number, caplen: number, origlen: number, linktype: number, tsSec: number, tsNsec: number): void => {
+    if (this.firstSec < 0) this.nextExpiry = tsSec + 1;
+    else if (tsSec >= this.nextExpiry) {
+      this.tick(tsSec, this.packets + 1);
+      this.nextExpiry = tsSec + 1;
+    }
+    this.ingest(this.packets + 1, buf, off, caplen, origlen, linktype, tsSec, tsNsec);
+  };
+
+  /**
+   * One capture record whose clock the caller drives (see tick()): no idle expiry here. The
+   * sharded engine calls this in its workers, with the record's number in the whole capture.
+   */
+  ingest(frameNo: number, buf: Buffer, off: number, caplen: number, origlen: number, linktype: number, tsSec: number, tsNsec: number): void {
     const pkt = this.pkt;
     this.packets++;
     this.capturedBytes += caplen;
     this.wireBytes += origlen;
-    pkt.frameNo = this.packets;
+    this.position = frameNo;
+    pkt.frameNo = frameNo;
     pkt.tsSec = tsSec;
     pkt.tsNsec = tsNsec;
+    this.clock(tsSec, tsNsec);
+    if (!this.decoder.decode(pkt, buf, off, caplen, origlen, linktype)) return;
+    this.dispatch(pkt);
+  }
+
+  /** A packet decoded elsewhere (pkt.frameNo, tsSec, tsNsec set): a datagram reassembled from fragments. */
+  ingestDecoded(pkt: Packet): void {
+    this.packets++;
+    this.capturedBytes += pkt.caplen;
+    this.wireBytes += pkt.origlen;
+    this.position = pkt.frameNo;
+    this.clock(pkt.tsSec, pkt.tsNsec);
+    this.dispatch(pkt);
+  }
+
+  /**
+   * The capture clock reached a new second `tsSec` with record `frameNo` (called before that
+   * record): flows idle past their timeout end. The table's size just before is kept for the
+   * merged peak.
+   */
+  tick(tsSec: number, frameNo: number): void {
+    this.sizeLog?.push(this.table.size);
+    this.position = frameNo;
+    this.phase = PHASE_TICK;
+    this.table.expire(tsSec);
+    this.phase = PHASE_PACKET;
+  }
+
+  private clock(tsSec: number, tsNsec: number): void {
     if (this.firstSec < 0) {
       this.firstSec = tsSec;
       this.firstNsec = tsNsec;
-      this.nextExpiry = tsSec + 1;
     }
     if (tsSec > this.lastSec || (tsSec === this.lastSec && tsNsec > this.lastNsec)) {
       this.lastSec = tsSec;
       this.lastNsec = tsNsec;
     }
-    if (tsSec >= this.nextExpiry) {
-      this.table.expire(tsSec);
-      this.nextExpiry = tsSec + 1;
-    }
-    if (!this.decoder.decode(pkt, buf, off, caplen, origlen, linktype)) return;
+  }
+
+  private dispatch(pkt: Packet): void {
     const proto = pkt.ipProto;
     if (proto === 6) this.tcp(pkt);
     else if (proto === 17) this.udp(pkt);
     else this.count(`ip-protocol-${proto}`);
-  };
+  }
 
   private count(reason: string): void {
     this.counts[reason] = (this.counts[reason] ?? 0) + 1;
@@ -117,14 +180,26 @@ export class Engine {
     if (f.decided) return;
 
     const len = pkt.payloadLen;
-    if (len === 0 && !syn) return;
     let stream = dir === 0 ? f.streamA : f.streamB;
     if (stream === null) {
+      if (len === 0) {
+        // no stream before data: a data-less SYN only leaves its sequence number (the first one)
+        if (syn) {
+          if (dir === 0) f.synSeqA ??= pkt.seq | 0;
+          else f.synSeqB ??= pkt.seq | 0;
+        }
+        return;
+      }
       stream = new TcpStream();
       if (dir === 0) f.streamA = stream;
       else f.streamB = stream;
+      const synSeq = dir === 0 ? f.synSeqA : f.synSeqB;
+      if (synSeq !== null) stream.segment(synSeq >>> 0, true, pkt.buf, pkt.payloadOff, 0, this.sink, this.onGap);
+    } else if (len === 0 && !syn) return;
+    if (len > 0 && f.inspector === null) {
+      f.inspector = new AppInspector('tcp', f.synFrom);
+      this.budget.add(f);
     }
-    if (len > 0 && f.inspector === null) f.inspector = new AppInspector('tcp', f.synFrom);
     this.curFlow = f;
     this.curFromA = dir === 0;
     stream.segment(pkt.seq, syn, pkt.buf, pkt.payloadOff, len, this.sink, this.onGap);
@@ -146,7 +221,10 @@ export class Engine {
     if (f.decided) return;
     const len = pkt.payloadLen;
     if (len === 0) return;
-    if (f.inspector === null) f.inspector = new AppInspector('udp', -1);
+    if (f.inspector === null) {
+      f.inspector = new AppInspector('udp', -1);
+      this.budget.add(f);
+    }
     f.inspector.data(dir === 0, pkt.buf, pkt.payloadOff, len);
     if (pkt.payloadWireLen > len) f.snapTruncated = true;
     if (f.inspector.done) this.decide(f);
@@ -160,6 +238,7 @@ export class Engine {
       f.pktsB++;
       f.bytesB += pkt.ipLen;
     }
+    f.lastFrame = pkt.frameNo;
     if (pkt.tsSec > f.lastSec || (pkt.tsSec === f.lastSec && pkt.tsNsec > f.lastNsec)) {
       f.lastSec = pkt.tsSec;
       f.lastNsec = pkt.tsNsec;
@@ -169,12 +248,18 @@ export class Engine {
   /** Inspection is over: from now on the flow only counts. */
   private decide(f: Flow): void {
     f.decided = true;
+    if (f.inspector !== null) this.budget.remove();
     f.streamA?.release();
     f.streamB?.release();
+    // a decided flow's packets never reach its streams again: only their gap counts are
+    // read (by the session document), so a stream without gaps goes now
+    if (f.streamA !== null && f.streamA.gaps === 0) f.streamA = null;
+    if (f.streamB !== null && f.streamB.gaps === 0) f.streamB = null;
   }
 
   private endFlow(f: Flow, reason: 'idle' | 'evicted' | 'closed' | 'end'): void {
     if (!f.decided && f.inspector !== null) {
+      this.budget.remove();
       this.curFlow = f;
       if (f.streamA !== null && f.streamA.hasPending) {
         this.curFromA = true;
@@ -188,7 +273,7 @@ export class Engine {
     f.inspector?.end();
     const doc = sessionDocument(f, { endReason: reason });
     const result = this.auditor.audit(doc);
-    this.summary.addSession(doc, result);
+    this.summary.addSession(doc, result, this.endOrder(f));
     this.out.write(doc);
     for (const firing of result.firings) {
       // a waived finding is reported but does not trip --fail-on
@@ -201,14 +286,39 @@ export class Engine {
     f.streamA = f.streamB = null;
   }
 
-  /** End of one input: every flow ends (a new capture file shares no connections with it). */
-  endOfInput(): void {
+  /**
+   * Where this flow's end falls in the order one engine over the whole capture ends flows:
+   * [position, rank]. Engines of a sharded run compute the same keys, so merged summaries
+   * keep what a single engine keeps first (an endpoint's certificates, in order).
+   *   - before record k (idle expiry): [2k, class * 2^48 + last record], the table ending
+   *     closed, then datagram, then open flows, each list least recently active first;
+   *   - during record k (tuple reused, table full): [2k + 1, 0];
+   *   - end of an input whose last record is k - 1: [2k, first record] (creation order).
+   */
+  private endOrder(f: Flow): [number, number] {
+    const k = this.position;
+    if (this.phase === PHASE_PACKET) return [2 * k + 1, 0];
+    if (this.phase === PHASE_DRAIN) return [2 * k, f.firstFrame];
+    const cls = f.lruClass === LRU_CLOSED ? 0 : f.lruClass === LRU_UDP ? 1 : 2;
+    return [2 * k, cls * CLASS_WEIGHT + f.lastFrame];
+  }
+
+  /**
+   * End of one input: every flow ends (a new capture file shares no connections with it).
+   * `nextFrame`: number the next record would have (a sharded engine's workers get it from
+   * the reader); by default, the one after this engine's last.
+   */
+  endOfInput(nextFrame = this.packets + 1): void {
+    this.sizeLog?.push(this.table.size);
+    this.position = nextFrame;
+    this.phase = PHASE_DRAIN;
     this.table.drain();
+    this.phase = PHASE_PACKET;
   }
 
   /** The summary document, last. */
   finish(capture: Record<string, unknown>): void {
-    this.table.drain();
+    this.endOfInput();
     const undecoded = { ...this.decoder.counts, ...this.counts };
     const doc = this.summary.document({
       first: this.firstSec < 0 ? null : [this.firstSec, this.firstNsec],
@@ -217,7 +327,7 @@ export class Engine {
       capturedBytes: this.capturedBytes,
       wireBytes: this.wireBytes,
       undecoded,
-      flows: { created: this.table.created, evicted: this.table.evicted, peak: this.table.peak },
+      flows: { created: this.table.created, evicted: this.table.evicted, peak: this.table.peak, inspection_shed: this.budget.shed },
       capture,
     });
     this.out.write(doc);

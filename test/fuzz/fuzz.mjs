@@ -61,7 +61,7 @@ const lines = [
   `seeds: ${t.seeds?.seeds ?? 0} captures, ${t.seeds?.records ?? 0} records, ${t.seeds?.certs ?? 0} certificates (set ${t.seeds?.fingerprint ?? '-'})`,
   `cases: ${t.cases} (${Object.entries(t.byKind).map(([k, v]) => `${k} ${v}`).join(', ')}) in ${(t.elapsedMs / 1000).toFixed(0)} s`,
   `packets: ${t.packets} through the engine, ${t.mutated} mutated, ${t.generated} generated; ${t.fileCases} mutated or generated capture files`,
-  `slowest packet: ${t.slowest.toFixed(2)} ms (case ${t.slowestCase}); peak heap ${mb(t.peakHeap)} MB, peak RSS ${mb(t.peakRss)} MB`,
+  `slowest packet: ${t.slowest.toFixed(2)} ms (case ${t.slowestCase}; ${t.outliers} one-off timing outliers over the bound, worst ${t.worstOutlier.toFixed(1)} ms, fast again when re-run); peak heap ${mb(t.peakHeap)} MB, peak RSS ${mb(t.peakRss)} MB`,
   `failing cases: ${t.failures.length}${t.harnessErrors.length ? `; fuzzer errors: ${t.harnessErrors.length}` : ''}`,
 ];
 for (const [id, n] of Object.entries(t.known)) lines.push(`known issue (owned elsewhere, not counted): ${id} in ${n} cases`);

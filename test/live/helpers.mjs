@@ -42,8 +42,10 @@ export function runCli(args, { env = {}, onStderr, prefix = [] } = {}) {
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+  const run = { child, stderrText: '' };
   child.stderr.setEncoding('utf8').on('data', (d) => {
     stderr += d;
+    run.stderrText = stderr;
     onStderr?.(stderr, child);
   });
   const done = new Promise((resolve) => {
@@ -60,13 +62,21 @@ export function runCli(args, { env = {}, onStderr, prefix = [] } = {}) {
       resolve({ code, signal, stdout, stderr, docs });
     });
   });
-  return { child, done };
+  run.done = done;
+  return run;
 }
 
-/** Resolves when the child's standard error matches `re`. */
+/** Resolves when the child's standard error (all of it so far, then as it grows) matches `re`. */
 export function waitForStderr(run, re, timeoutMs = 15000) {
   return new Promise((resolve, reject) => {
-    let text = '';
+    // lines written before this call count too: two waits in a row must not miss a
+    // line that arrived in the same chunk as the first one's
+    const early = re.exec(run.stderrText ?? '');
+    if (early) {
+      resolve(early);
+      return;
+    }
+    let text = run.stderrText ?? '';
     const t = setTimeout(() => reject(new Error(`timed out waiting for ${re} in stderr: ${text}`)), timeoutMs);
     run.child.stderr.on('data', (d) => {
       text += d;

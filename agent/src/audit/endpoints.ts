@@ -29,6 +29,13 @@ interface LeafFacts {
   sessions: number;
 }
 
+/** Where a session's end falls in a whole-capture run (Engine.endOrder): [position, rank]. */
+export type EndOrder = readonly [number, number];
+
+function before(a: EndOrder, b: EndOrder): boolean {
+  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+}
+
 class Endpoint {
   sessions = 0;
   bytes = 0;
@@ -37,12 +44,19 @@ class Endpoint {
   readonly ciphers: Counter = new Map();
   readonly groups: Counter = new Map();
   readonly certificates: LeafFacts[] = [];
+  /** End order of the session that first showed each certificate (merging keeps the first ones). */
+  readonly certificateOrder: EndOrder[] = [];
   readonly clients = new Set<string>();
   clientsCapped = false;
   firstMs = Infinity;
   first = '';
   lastMs = -Infinity;
   last = '';
+  // end order of the sessions that set first / last (equal milliseconds: the earlier one stays)
+  firstOrder: EndOrder = [Infinity, 0];
+  lastOrder: EndOrder = [Infinity, 0];
+  /** End order of the endpoint's first session: a single run's table holds endpoints in it. */
+  created: EndOrder = [Infinity, 0];
   readonly findings: Counter = new Map();
   readonly waived: Counter = new Map();
   readonly assessment: Counter = new Map();
@@ -51,7 +65,7 @@ class Endpoint {
 
   constructor(readonly transport: string, readonly ip: string, readonly port: number, readonly sni: string | null) {}
 
-  add(s: SessionDoc, r: AuditResult): void {
+  add(s: SessionDoc, r: AuditResult, order: EndOrder): void {
     this.sessions++;
     this.bytes += s.source.bytes + s.destination.bytes;
     bump(this.protocols, s.network.protocol);
@@ -73,6 +87,7 @@ class Endpoint {
         if (x?.public_key_algorithm) leaf.key = `${x.public_key_algorithm}${x.public_key_size ? ` ${x.public_key_size}` : ''}${x.public_key_curve ? ` ${x.public_key_curve}` : ''}`;
         if (x?.signature_algorithm) leaf.signature_algorithm = x.signature_algorithm;
         this.certificates.push(leaf);
+        this.certificateOrder.push(order);
       }
     }
     if (this.clients.size < MAX_CLIENTS) this.clients.add(s.source.ip);
@@ -82,10 +97,12 @@ class Endpoint {
     if (start < this.firstMs) {
       this.firstMs = start;
       this.first = s.event.start;
+      this.firstOrder = order;
     }
     if (end > this.lastMs) {
       this.lastMs = end;
       this.last = s.event.end;
+      this.lastOrder = order;
     }
     bump(this.assessment, r.assessment.level);
     for (const f of r.firings) {
@@ -97,6 +114,57 @@ class Endpoint {
       if (f.severity > this.maxSeverity) this.maxSeverity = f.severity;
       if (f.severity > 1) this.offences++;
     }
+  }
+
+  /** Adds what another engine's table gathered for the same endpoint (a sharded run). */
+  merge(o: Endpoint): void {
+    if (before(o.created, this.created)) this.created = o.created;
+    this.sessions += o.sessions;
+    this.bytes += o.bytes;
+    for (const [mine, theirs] of [
+      [this.protocols, o.protocols],
+      [this.versions, o.versions],
+      [this.ciphers, o.ciphers],
+      [this.groups, o.groups],
+      [this.findings, o.findings],
+      [this.waived, o.waived],
+      [this.assessment, o.assessment],
+    ] as [Counter, Counter][]) for (const [k, n] of theirs) mine.set(k, (mine.get(k) ?? 0) + n);
+    // the certificates a single run would have kept: the first ones shown, in that order
+    const all: { leaf: LeafFacts; order: EndOrder }[] = this.certificates.map((leaf, i) => ({ leaf, order: this.certificateOrder[i] }));
+    o.certificates.forEach((leaf, i) => {
+      const known = all.find((c) => c.leaf.sha256 === leaf.sha256);
+      if (!known) all.push({ leaf: { ...leaf }, order: o.certificateOrder[i] });
+      else {
+        known.leaf.sessions += leaf.sessions;
+        if (before(o.certificateOrder[i], known.order)) known.order = o.certificateOrder[i];
+      }
+    });
+    all.sort((a, b) => (before(a.order, b.order) ? -1 : before(b.order, a.order) ? 1 : 0));
+    all.length = Math.min(all.length, MAX_CERTS);
+    this.certificates.length = 0;
+    this.certificateOrder.length = 0;
+    for (const c of all) {
+      this.certificates.push(c.leaf);
+      this.certificateOrder.push(c.order);
+    }
+    for (const c of o.clients) {
+      if (this.clients.size < MAX_CLIENTS) this.clients.add(c);
+      else if (!this.clients.has(c)) this.clientsCapped = true;
+    }
+    if (o.clientsCapped) this.clientsCapped = true;
+    if (o.firstMs < this.firstMs || (o.firstMs === this.firstMs && before(o.firstOrder, this.firstOrder))) {
+      this.firstMs = o.firstMs;
+      this.first = o.first;
+      this.firstOrder = o.firstOrder;
+    }
+    if (o.lastMs > this.lastMs || (o.lastMs === this.lastMs && before(o.lastOrder, this.lastOrder))) {
+      this.lastMs = o.lastMs;
+      this.last = o.last;
+      this.lastOrder = o.lastOrder;
+    }
+    if (o.maxSeverity > this.maxSeverity) this.maxSeverity = o.maxSeverity;
+    this.offences += o.offences;
   }
 
   get server(): string {
@@ -135,13 +203,22 @@ export function sorted(o: Counts | Counter): Counts {
   return r;
 }
 
+export interface EndpointTableState {
+  droppedSessions: number;
+  added: number;
+  endpoints: [string, object][];
+}
+
 export class EndpointTable {
   private readonly map = new Map<string, Endpoint>();
   droppedSessions = 0;
+  private added = 0; // sessions added: the default end order
 
   constructor(readonly limit = 10_000) {}
 
-  add(s: SessionDoc, r: AuditResult): void {
+  /** One audited session; `order` places its end among all sessions (see EndOrder). */
+  add(s: SessionDoc, r: AuditResult, order: EndOrder = [this.added, 0]): void {
+    this.added++;
     const sni = s.tls?.client?.server_name ?? null;
     const key = `${s.network.transport}|${s.destination.ip}|${s.destination.port}|${sni ?? ''}`;
     let e = this.map.get(key);
@@ -151,9 +228,35 @@ export class EndpointTable {
         return;
       }
       e = new Endpoint(s.network.transport, s.destination.ip, s.destination.port, sni);
+      e.created = order;
       this.map.set(key, e);
     }
-    e.add(s, r);
+    e.add(s, r, order);
+  }
+
+  /** What merge() needs of this table, as structured clone carries it between threads. */
+  state(): EndpointTableState {
+    return { droppedSessions: this.droppedSessions, added: this.added, endpoints: [...this.map] };
+  }
+
+  /**
+   * Adds another table's endpoints (a sharded run: each worker kept its own). Exact while
+   * neither table reached its limit; past it, each worker's table kept its own first endpoints.
+   */
+  merge(state: EndpointTableState): void {
+    this.droppedSessions += state.droppedSessions;
+    this.added += state.added;
+    for (const [key, plain] of state.endpoints) {
+      const theirs = Object.setPrototypeOf(plain, Endpoint.prototype) as Endpoint;
+      const mine = this.map.get(key);
+      if (mine) mine.merge(theirs);
+      else if (this.map.size < this.limit) this.map.set(key, theirs);
+      else this.droppedSessions += theirs.sessions;
+    }
+    // the order a single run would have created them in (it breaks ties in the sorted lists)
+    const entries = [...this.map].sort((a, b) => (before(a[1].created, b[1].created) ? -1 : before(b[1].created, a[1].created) ? 1 : 0));
+    this.map.clear();
+    for (const [k, e] of entries) this.map.set(k, e);
   }
 
   get size(): number {

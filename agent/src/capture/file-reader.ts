@@ -31,7 +31,9 @@ function readOpenFile(fd: number, path: string, sink: PacketSink, opts: ReadFile
   const total = stat.isFile() ? stat.size : 0; // pipes and devices: size unknown
   const onProgress = opts.onProgress;
   const parser = new CaptureParser(sink);
-  let buf = Buffer.allocUnsafe(Math.max(MIN_CHUNK_BYTES, Math.min(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES, MAX_BLOCK_LEN)));
+  const size = Math.max(MIN_CHUNK_BYTES, Math.min(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES, MAX_BLOCK_LEN));
+  const buffers = opts.buffers;
+  let buf = buffers ? buffers.next(null, 0, 0, size) : Buffer.allocUnsafe(size);
   let have = 0;
   let done = 0;
 
@@ -50,7 +52,8 @@ function readOpenFile(fd: number, path: string, sink: PacketSink, opts: ReadFile
     if (have > 0) {
       const used = parser.parse(buf, 0, have);
       if (parser.stopped) return parser.finish(0);
-      if (used > 0 && used < have) buf.copyWithin(0, used, have);
+      if (buffers) buf = buffers.next(buf, used, have, Math.max(size, parser.need));
+      else if (used > 0 && used < have) buf.copyWithin(0, used, have);
       have -= used;
       if (parser.need > buf.length) {
         // one record larger than the buffer: grow (at least double, to keep reads large)

@@ -40,7 +40,22 @@ export interface ReadStats {
   warnings: string[];
 }
 
+/**
+ * Supplies the read buffers in place of the reader's one reused buffer (a sharded engine
+ * reads into memory its workers share, so records need no copy).
+ */
+export interface ReadBuffers {
+  /**
+   * A buffer of at least `size` bytes to read on in, holding prev[from, to) at its start
+   * (prev: the buffer read so far, null for the first call). Records delivered from prev
+   * before this call have all been handed to the sink.
+   */
+  next(prev: Buffer | null, from: number, to: number, size: number): Buffer;
+}
+
 export interface ReadFileOptions {
+  /** Read buffers from here instead of one reused buffer (uncompressed input only). */
+  buffers?: ReadBuffers;
   /** size of the reusable read buffer (default 4 MiB); grows only for a record that does not fit */
   chunkBytes?: number;
   /** called after each read with bytes read so far and the file size (0 when unknown) */

@@ -22,7 +22,7 @@ summary is written when it stops (--duration, SIGINT or SIGTERM).
   --duration S         stop after S seconds (default: run until SIGINT / SIGTERM)
   --health ADDR:PORT   HTTP health endpoint: 200 with JSON counters while capturing
   --stats-interval S   log counters on standard error every S seconds (default 60, 0: never)
-  --max-flows N        hard cap on concurrent flows (default 500000)
+  --max-flows N        hard cap on concurrent flows (default 100000)
 ${OUTPUT_HELP}  -h, --help           this help
 
 Needs libpcap (apt-get install libpcap-dev && npm rebuild cap) and the right to capture

@@ -31,7 +31,7 @@ on each instance behind the target's Network Load Balancer).
                        Name, VPC, subnet) of each mirror session, looked up with the AWS
                        SDK's default credentials (needs the iam-policy's Describe* rights)
   --stats-interval S   log counters on standard error every S seconds (default 60, 0: never)
-  --max-flows N        hard cap on concurrent flows (default 500000)
+  --max-flows N        hard cap on concurrent flows (default 100000)
 ${OUTPUT_HELP}  -h, --help           this help
 
 The mirror doctor reports once per mirror session (VNI), on standard error and in the

@@ -6,6 +6,7 @@ import { join, basename } from 'node:path';
 import { SEVERITY_NAMES } from '@intransit/shared';
 import { readCaptureFile, readCaptureStream, CaptureError, type ReadStats } from '../capture/index.js';
 import { Engine } from '../engine.js';
+import { ShardedEngine } from '../workers/sharded-engine.js';
 import { openOutputs, OUTPUT_FLAGS, OUTPUT_HELP } from './outputs.js';
 import { parseArgs, UsageError } from './args.js';
 import { Progress } from './progress.js';
@@ -29,8 +30,12 @@ ${OUTPUT_HELP}  --fail-on SEV      exit 1 when a finding of severity SEV or high
   --policy FILE      policy file (JSON, or YAML): profile, per-rule severity and
                      enabled, certificate limits, mTLS-required services, waivers
                      (see docs/rules.md); an invalid policy is exit 2
-  --max-flows N      hard cap on concurrent flows (default 500000); the least recently
+  --max-flows N      hard cap on concurrent flows (default 100000); the least recently
                      active flow is ended and counted as evicted beyond it
+  --workers N        engine threads (default 1): flows are sharded over N worker
+                     threads by a symmetric hash of their 5-tuple and tunnel; the
+                     documents are the same, in another order (--max-flows is then
+                     divided among the workers)
   --no-progress      no progress bar on standard error
   -h, --help         this help
 
@@ -66,6 +71,7 @@ export async function replay(argv: string[]): Promise<number> {
     ...OUTPUT_FLAGS,
     'fail-on': 'string',
     'max-flows': 'number',
+    workers: 'number',
     'no-progress': 'boolean',
     profile: 'string',
     policy: 'string',
@@ -87,48 +93,64 @@ export async function replay(argv: string[]): Promise<number> {
   } catch (e) {
     throw e instanceof PolicyError ? new UsageError(e.message) : e;
   }
+  const workers = flags.workers === undefined ? 1 : Number(flags.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers takes a whole number from 1 to 64, not "${flags.workers}"`);
   const files = expandInputs(positional);
   const outputs = await openOutputs(flags, { command: 'replay', source: files.join(' ') });
   const out = outputs.sink;
   const maxFlows = flags['max-flows'] as number | undefined;
-  const engine = new Engine(out, { flows: maxFlows ? { maxFlows } : {}, auditor });
+  const engine =
+    workers > 1
+      ? new ShardedEngine(out, { workers, maxFlows, auditor, profile: flags.profile as string | undefined, policy: flags.policy as string | undefined })
+      : new Engine(out, { flows: maxFlows ? { maxFlows } : {}, auditor });
   const captures: Record<string, unknown>[] = [];
   const showProgress = !flags['no-progress'] && Progress.enabled();
   let readAny = false;
-  for (const file of files) {
-    let stats: ReadStats;
-    try {
-      if (file === '-') stats = await readCaptureStream(process.stdin, engine.packet);
-      else {
-        const progress = showProgress ? new Progress(basename(file)) : null;
-        try {
-          stats = readCaptureFile(file, engine.packet, progress ? { onProgress: (d, t) => progress.update(d, t) } : {});
-        } finally {
-          progress?.done();
+  let finished = false;
+  try {
+    for (const file of files) {
+      let stats: ReadStats;
+      try {
+        if (file === '-') stats = await readCaptureStream(process.stdin, engine.packet);
+        else {
+          const progress = showProgress ? new Progress(basename(file)) : null;
+          try {
+            stats = readCaptureFile(file, engine.packet, {
+              ...(progress ? { onProgress: (d: number, t: number) => progress.update(d, t) } : {}),
+              // sharded: read into memory the workers share, records are not copied
+              ...(engine instanceof ShardedEngine ? { buffers: engine.readBuffers } : {}),
+            });
+          } finally {
+            progress?.done();
+          }
         }
+      } catch (e) {
+        if (!(e instanceof CaptureError)) throw e;
+        // one unusable file among several is reported and skipped; alone, it is exit 2
+        process.stderr.write(`intransit: ${file === '-' ? 'standard input' : file}: ${e.message}\n`);
+        if (files.length === 1) return 2;
+        captures.push({ file, error: e.message });
+        continue;
       }
-    } catch (e) {
-      if (!(e instanceof CaptureError)) throw e;
-      // one unusable file among several is reported and skipped; alone, it is exit 2
-      process.stderr.write(`intransit: ${file === '-' ? 'standard input' : file}: ${e.message}\n`);
-      if (files.length === 1) return 2;
-      captures.push({ file, error: e.message });
-      continue;
+      readAny = true;
+      for (const w of stats.warnings) process.stderr.write(`intransit: warning: ${file === '-' ? 'standard input' : file}: ${w}\n`);
+      engine.endOfInput();
+      captures.push({
+        file: file === '-' ? '-' : file,
+        format: stats.format,
+        packets: stats.packets,
+        truncated: stats.truncated,
+        skipped_blocks: stats.skippedBlocks,
+        warnings: stats.warnings,
+      });
     }
-    readAny = true;
-    for (const w of stats.warnings) process.stderr.write(`intransit: warning: ${file === '-' ? 'standard input' : file}: ${w}\n`);
-    engine.endOfInput();
-    captures.push({
-      file: file === '-' ? '-' : file,
-      format: stats.format,
-      packets: stats.packets,
-      truncated: stats.truncated,
-      skipped_blocks: stats.skippedBlocks,
-      warnings: stats.warnings,
-    });
+    if (!readAny) return 2;
+    await engine.finish({ files: captures });
+    finished = true;
+  } finally {
+    // workers left running would keep the process alive
+    if (!finished && engine instanceof ShardedEngine) await engine.terminate();
   }
-  if (!readAny) return 2;
-  engine.finish({ files: captures });
   await outputs.close();
   if (failOn && engine.maxSeverity >= failOn) return 1;
   return 0;

@@ -13,7 +13,7 @@ export const LRU_CLASSES = 3;
 export class Flow {
   // -- identity
   id = 0; // creation order, for deterministic output
-  hash = 0;
+  hash = 0; // flowHash() as int32 (so are the address words below)
   chain: Flow | null = null; // next flow in the same hash bucket
   ipVersion = 4;
   proto = 0;
@@ -42,6 +42,7 @@ export class Flow {
   lastSec = 0;
   lastNsec = 0;
   firstFrame = 0;
+  lastFrame = 0; // number of the flow's last record (its place in the LRU list)
   pktsA = 0;
   pktsB = 0;
   bytesA = 0; // IP-layer bytes
@@ -54,6 +55,10 @@ export class Flow {
   rst = false;
   streamA: TcpStream | null = null;
   streamB: TcpStream | null = null;
+  // sequence number of a direction's data-less SYN (as int32, a small integer, not a boxed
+  // double), kept until that direction sends data: a SYN flood then costs no TcpStream
+  synSeqA: number | null = null;
+  synSeqB: number | null = null;
   snapTruncated = false; // some payload was cut by the capture's snaplen
 
   // -- application layer

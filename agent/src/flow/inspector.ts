@@ -51,6 +51,9 @@ export class AppInspector {
   private modeB = TO_NOTHING;
   /** Nothing more to learn from this flow. */
   done = false;
+  /** Inspection was stopped by the inspection budget (shed()), not by the protocol. */
+  wasShed = false;
+  private ended = false;
 
   /**
    * @param origin which side originated the flow as far as known: 0 side A, 1 side B
@@ -98,11 +101,27 @@ export class AppInspector {
 
   /** The flow ends: identify with what we have, let the parsers conclude. */
   end(): void {
+    if (this.ended) return;
+    this.ended = true;
     if (this.protocol === null && !this.unidentifiable) this.tryIdentify(true);
     this.parser?.end();
     this.tls?.end();
     this.datagramSession?.end();
     this.release();
+  }
+
+  /**
+   * The inspection budget ran out (flow/inspection-budget.ts): conclude now as if the flow
+   * ended, keeping what was learnt; parsers drop their buffers, later bytes are not looked at.
+   */
+  shed(): void {
+    if (this.ended) return;
+    this.wasShed = true;
+    this.end();
+    this.done = true;
+    // a handshake of which no hello was read has nothing to log: its parser state (two record
+    // readers, two reassemblers, ~2 KiB) would stay as long as the flow does
+    if (this.tls !== null && this.tls.clientHello === null && this.tls.serverHello === null) this.tls = null;
   }
 
   /** A TLS handshake was seen on this flow (directly, after STARTTLS, or in a tunnel). */
@@ -117,7 +136,9 @@ export class AppInspector {
     if (room <= 0) return 0;
     let dst = fromA ? this.a : this.b;
     if (dst === null) {
-      dst = Buffer.allocUnsafe(IDENTIFY_BYTES);
+      // unpooled: a pooled slice would keep its whole 8 KiB pool slab alive as long as this
+      // flow waits for identification bytes (a flood of stalled flows pins slab after slab)
+      dst = Buffer.allocUnsafeSlow(IDENTIFY_BYTES);
       if (fromA) this.a = dst;
       else this.b = dst;
     }

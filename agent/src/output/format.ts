@@ -7,6 +7,9 @@
 const MIN_SEC = -62167219200;
 const MAX_SEC = 253402300799;
 
+let lastSec = NaN;
+let lastBase = '';
+
 /** ISO-8601 UTC with microseconds, or nanoseconds when the capture has them. */
 export function isoTime(sec: number, nsec: number): string {
   if (!(sec >= MIN_SEC)) {
@@ -16,8 +19,12 @@ export function isoTime(sec: number, nsec: number): string {
     sec = MAX_SEC;
     nsec = 999999999;
   }
-  const d = new Date(sec * 1000);
-  const base = d.toISOString().slice(0, 19); // YYYY-MM-DDTHH:MM:SS
+  // sessions that end together share their second: its text is computed once
+  if (sec !== lastSec) {
+    lastBase = new Date(sec * 1000).toISOString().slice(0, 19); // YYYY-MM-DDTHH:MM:SS
+    lastSec = sec;
+  }
+  const base = lastBase;
   if (nsec % 1000 === 0) return `${base}.${String(nsec / 1000).padStart(6, '0')}Z`;
   return `${base}.${String(nsec).padStart(9, '0')}Z`;
 }

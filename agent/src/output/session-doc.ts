@@ -104,6 +104,9 @@ export function sessionDocument(f: Flow, extras: SessionExtras): SessionDoc {
     if (gaps) flowFacts.gaps = gaps;
   }
   if (f.snapTruncated) flowFacts.snaplen_truncated = true;
+  // the inspection budget stopped inspection (too many flows inspecting at once): what is
+  // above was learnt before that, anything later in the flow was not looked at
+  if (insp?.wasShed) flowFacts.inspection_shed = true;
   if (f.pktsA === 0 || f.pktsB === 0) flowFacts.one_direction = true;
   doc.intransit.flow = flowFacts;
   return doc;

@@ -7,7 +7,7 @@
 import type { SessionDoc, SummaryDoc } from '@intransit/shared';
 import { Auditor, type AuditResult } from '../audit/auditor.js';
 import { versionRank } from '../audit/cipher-facts.js';
-import { EndpointTable, sorted } from '../audit/endpoints.js';
+import { EndpointTable, sorted, type EndOrder, type EndpointTableState } from '../audit/endpoints.js';
 import { describeScope } from '../audit/scope.js';
 import { isoTime } from './format.js';
 
@@ -32,6 +32,24 @@ export interface SummaryInput {
 }
 
 type Counts = Record<string, number>;
+
+const NUMBER_FIELDS = [
+  'sessions', 'bytes', 'encryptedSessions', 'cleartextSessions', 'unknownSessions', 'encryptedBytes', 'cleartextBytes',
+  'unknownBytes', 'assessedBytes', 'passingSessions', 'tlsSessions', 'tlsUnobserved', 'tls12plus', 'approvedVersion',
+  'cipherSeen', 'approvedCipher', 'certificateFindings', 'mtlsVerified', 'mtlsMissing', 'mtlsUnobservable',
+] as const;
+const COUNT_FIELDS = [
+  'byProtocol', 'byTransport', 'tlsVersions', 'findings', 'findingsBySeverity', 'waived', 'waivedBySeverity', 'assessment', 'reasons',
+] as const;
+
+/** A summary's gathered facts (see Summary.state / merge). */
+export interface SummaryState {
+  numbers: Record<string, number>;
+  counts: Record<string, Counts>;
+  certificatesSeen: string[];
+  certificatesWithFindings: string[];
+  endpoints: EndpointTableState;
+}
 const bump = (c: Counts, k: string): void => {
   c[k] = (c[k] ?? 0) + 1;
 };
@@ -74,7 +92,8 @@ export class Summary {
     this.endpoints = new EndpointTable(endpointLimit);
   }
 
-  addSession(doc: SessionDoc, result: AuditResult): void {
+  /** One audited session; `order` places its end in the capture (see Engine.endOrder). */
+  addSession(doc: SessionDoc, result: AuditResult, order?: EndOrder): void {
     const profile = this.auditor.policy.profile;
     this.sessions++;
     bump(this.byProtocol, doc.network.protocol);
@@ -138,7 +157,38 @@ export class Summary {
       else if (m.status === 'missing') this.mtlsMissing++;
       else this.mtlsUnobservable++;
     }
-    this.endpoints.add(doc, result);
+    this.endpoints.add(doc, result, order);
+  }
+
+  /** Everything the summary gathered, as structured clone carries it between threads. */
+  state(): SummaryState {
+    const numbers: Record<string, number> = {};
+    const counts: Record<string, Counts> = {};
+    for (const k of NUMBER_FIELDS) numbers[k] = this[k];
+    for (const k of COUNT_FIELDS) counts[k] = { ...this[k] };
+    return {
+      numbers,
+      counts,
+      certificatesSeen: [...this.certificatesSeen],
+      certificatesWithFindings: [...this.certificatesWithFindings],
+      endpoints: this.endpoints.state(),
+    };
+  }
+
+  /**
+   * Adds another summary's state (a sharded run: one per worker). Counts add up and the KPIs
+   * are computed from the merged counts; exact while the bounded tables (endpoints,
+   * certificates tracked) stayed below their limits in every worker.
+   */
+  merge(st: SummaryState): void {
+    for (const k of NUMBER_FIELDS) this[k] += st.numbers[k];
+    for (const k of COUNT_FIELDS) {
+      const mine = this[k];
+      for (const [key, n] of Object.entries(st.counts[k])) mine[key] = (mine[key] ?? 0) + n;
+    }
+    for (const sha of st.certificatesSeen) if (this.certificatesSeen.size < MAX_CERTS_TRACKED) this.certificatesSeen.add(sha);
+    for (const sha of st.certificatesWithFindings) if (this.certificatesWithFindings.size < MAX_CERTS_TRACKED) this.certificatesWithFindings.add(sha);
+    this.endpoints.merge(st.endpoints);
   }
 
   private policyDocument(): Record<string, unknown> {

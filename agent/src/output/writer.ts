@@ -1,5 +1,13 @@
 // Batched NDJSON output: documents are encoded straight into one output buffer and written
 // in large chunks, so per-session output costs one JSON encoding and no syscall.
+//
+// Standard output on a pipe (`| jq`, `| filebeat`) is written with blocking writes to its
+// file descriptor: Node's stream for a pipe is asynchronous, so a replay, whose read loop
+// never yields to the event loop, would queue its whole output in memory (hundreds of MB
+// for a large capture) before the first byte left. Blocking on a slow reader is the
+// backpressure we want: memory stays flat. Files and terminals are synchronous already.
+
+import { fstatSync, writeSync } from 'node:fs';
 
 export interface DocumentSink {
   /**
@@ -25,12 +33,15 @@ export class NdjsonWriter implements DocumentSink {
   private readonly memoObjs: (object | null)[] = new Array<object | null>(MEMO_SIZE).fill(null);
   private readonly memoStrs: string[] = new Array<string>(MEMO_SIZE).fill('');
   private memoNext = 0;
+  // file descriptor written directly (standard output on a pipe or socket), -1: the stream
+  private readonly fd: number;
 
   constructor(
     private readonly stream: NodeJS.WritableStream = process.stdout,
     private readonly batchBytes = 1 << 18,
   ) {
     this.buf = Buffer.allocUnsafe(batchBytes);
+    this.fd = pipeFd(stream);
     stream.on('error', (e: NodeJS.ErrnoException) => {
       // a closed pipe (`| head`) ends output quietly; anything else is reported once
       if (e.code !== 'EPIPE') process.stderr.write(`intransit: output error: ${e.message}\n`);
@@ -49,13 +60,27 @@ export class NdjsonWriter implements DocumentSink {
     this.writeLine(JSON.stringify(doc));
   }
 
+  /** Whole NDJSON lines encoded elsewhere (the workers of a sharded engine), as they are. */
+  writeRaw(bytes: Buffer): void {
+    if (this.broken) return;
+    this.memoObjs.fill(null);
+    if (this.len + bytes.length > this.buf.length) {
+      this.flush();
+      if (bytes.length > this.buf.length) {
+        this.out(Buffer.from(bytes));
+        return;
+      }
+    }
+    this.len += bytes.copy(this.buf, this.len);
+  }
+
   /** Appends one encoded document and its newline. */
   private writeLine(line: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit
     if (this.len + 3 * line.length + 1 > this.buf.length) {
       this.flush();
       if (3 * line.length + 1 > this.buf.length) {
-        this.stream.write(line + '\n');
+        this.out(Buffer.from(line + '\n'));
         return;
       }
     }
@@ -120,13 +145,49 @@ export class NdjsonWriter implements DocumentSink {
     // the stream may keep the chunk (an asynchronous pipe): the next batch gets a new buffer
     this.buf = Buffer.allocUnsafe(this.batchBytes);
     this.len = 0;
-    // process.stdout is synchronous for files and, on Linux, for pipes: memory stays flat
-    this.stream.write(chunk);
+    this.out(chunk);
+  }
+
+  private out(chunk: Buffer): void {
+    if (this.fd < 0) {
+      this.stream.write(chunk);
+      return;
+    }
+    let off = 0;
+    while (off < chunk.length) {
+      try {
+        off += writeSync(this.fd, chunk, off, chunk.length - off);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') {
+          // a non-blocking pipe that is full: wait for the reader
+          Atomics.wait(WAIT, 0, 0, 1);
+          continue;
+        }
+        // a closed pipe (`| head`) ends output quietly; anything else is reported once
+        if (code !== 'EPIPE') process.stderr.write(`intransit: output error: ${(err as Error).message}\n`);
+        this.broken = true;
+        return;
+      }
+    }
   }
 
   async close(): Promise<void> {
     this.flush();
     await new Promise<void>((resolve) => this.stream.write('', () => resolve()));
+  }
+}
+
+const WAIT = new Int32Array(new SharedArrayBuffer(4));
+
+/** Standard output's descriptor when it is a pipe or a socket (written with writeSync), else -1. */
+function pipeFd(stream: NodeJS.WritableStream): number {
+  if (stream !== process.stdout) return -1;
+  try {
+    const st = fstatSync(1);
+    return st.isFIFO() || st.isSocket() ? 1 : -1;
+  } catch {
+    return -1;
   }
 }
 

@@ -34,6 +34,15 @@ const WINDOW = 300;
  * counts the frames a mutation touched, `generated` those built from scratch.
  */
 export function buildCase(material, seed, index, kinds = KINDS) {
+  const c = buildInputs(material, seed, index, kinds);
+  // a quarter of the cases run with tiny tables: eviction, recycled flows and shed
+  // inspections on every few packets
+  const rng = new Rng(caseSeed(seed, index) ^ 0x5bd1e995);
+  if (rng.chance(0.25)) c.flows = { maxFlows: rng.range(1, 8), maxInspected: rng.range(1, 4) };
+  return c;
+}
+
+function buildInputs(material, seed, index, kinds) {
   const rng = new Rng(caseSeed(seed, index));
   const kind = rng.weighted(kinds);
   const { seeds, certs } = material;
@@ -96,9 +105,9 @@ function tunnelCase(rng, certs) {
 }
 
 /** Runs records through a fresh Engine; `tail` fills the bytes after each frame. */
-function runRecords(records, budgetMs, tail = 0) {
+function runRecords(records, budgetMs, tail = 0, flows = undefined) {
   const sink = new ArraySink();
-  const engine = new Engine(sink);
+  const engine = new Engine(sink, { flows });
   let slowest = 0;
   let slowAt = -1;
   let crash = null;
@@ -127,10 +136,10 @@ function runRecords(records, budgetMs, tail = 0) {
 }
 
 /** Runs a capture file's bytes through the parser (random chunks) into a fresh Engine. */
-function runFile(bytes, rngSeed, budgetMs) {
+function runFile(bytes, rngSeed, budgetMs, flows = undefined) {
   const rng = new Rng(rngSeed);
   const sink = new ArraySink();
-  const engine = new Engine(sink);
+  const engine = new Engine(sink, { flows });
   let slowest = 0;
   let slowAt = -1;
   const timed = (buf, off, caplen, origlen, lt, sec, nsec) => {
@@ -183,9 +192,9 @@ export function runCase(c, { budgetMs = 50, overread = false } = {}) {
   const failures = [];
   resetFaults();
   let r;
-  if (c.records) r = runRecords(c.records, budgetMs);
+  if (c.records) r = runRecords(c.records, budgetMs, 0, c.flows);
   else {
-    r = runFile(c.file, c.rngSeed, budgetMs);
+    r = runFile(c.file, c.rngSeed, budgetMs, c.flows);
     const whole = wholeParse(c.file);
     if (whole.crash) failures.push({ type: 'crash', message: describe('capture parser (one piece)', whole.crash) });
     else if (!r.crash) {
@@ -198,9 +207,22 @@ export function runCase(c, { budgetMs = 50, overread = false } = {}) {
   if (r.crash) failures.push({ type: 'crash', message: describe('engine', r.crash) });
   for (const f of takeFaults()) failures.push({ type: 'fault', message: f });
   if (!r.crash && !r.unusable) for (const v of checkDocuments(r.docs, r.packets)) failures.push({ type: 'output', message: v });
-  if (r.slowest > budgetMs) failures.push({ type: 'slow', message: `packet ${r.slowAt + 1} took ${r.slowest.toFixed(1)} ms (bound ${budgetMs} ms)` });
+  // a slow packet must be slow again: a garbage collection or a busy machine is not a hang
+  let slowest = r.slowest;
+  let slowAt = r.slowAt;
+  let outlier = false;
+  for (let again = 0; again < 2 && slowest > budgetMs && !r.crash; again++) {
+    const rerun = c.records ? runRecords(c.records, budgetMs, 0, c.flows) : runFile(c.file, c.rngSeed, budgetMs, c.flows);
+    takeFaults();
+    if (rerun.slowest < slowest) {
+      slowest = rerun.slowest;
+      slowAt = rerun.slowAt;
+      outlier = true;
+    }
+  }
+  if (slowest > budgetMs) failures.push({ type: 'slow', message: `packet ${slowAt + 1} took ${slowest.toFixed(1)} ms (bound ${budgetMs} ms)` });
   if (overread && c.records && !r.crash) {
-    const other = runRecords(c.records, budgetMs, 0xa5);
+    const other = runRecords(c.records, budgetMs, 0xa5, c.flows);
     takeFaults();
     const a = JSON.stringify(r.docs);
     const b = JSON.stringify(other.docs);
@@ -214,7 +236,7 @@ export function runCase(c, { budgetMs = 50, overread = false } = {}) {
     if (k) known.push({ ...f, known: k.id });
     else own.push(f);
   }
-  return { failures: own, known, packets: r.packets, slowest: r.slowest, slowAt: r.slowAt };
+  return { failures: own, known, packets: r.packets, slowest, slowAt, outlier: outlier ? r.slowest : 0 };
 }
 
 function firstDifference(a, b) {
@@ -237,7 +259,7 @@ export function minimize(records, sig, opts, maxRuns = 300) {
   let runs = 0;
   const fails = (recs) => {
     runs++;
-    const r = runCase({ records: recs }, opts);
+    const r = runCase({ records: recs, flows: opts.flows }, opts);
     return r.failures.concat(r.known).some((f) => signature(f) === sig);
   };
   for (let chunk = Math.ceil(cur.length / 2); chunk >= 1 && runs < maxRuns; ) {

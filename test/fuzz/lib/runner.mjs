@@ -20,7 +20,7 @@ export async function runFuzz(opts) {
   const startAt = Date.now();
   const deadline = opts.minutes ? startAt + opts.minutes * 60_000 : 0;
   const last = opts.iterations ? (opts.start ?? 0) + opts.iterations : Number.MAX_SAFE_INTEGER;
-  const total = { cases: 0, packets: 0, mutated: 0, generated: 0, fileCases: 0, byKind: {}, known: {}, slowest: 0, slowestCase: -1, peakHeap: 0, peakRss: 0, failures: [], harnessErrors: [], seeds: null };
+  const total = { cases: 0, packets: 0, mutated: 0, generated: 0, fileCases: 0, byKind: {}, known: {}, outliers: 0, worstOutlier: 0, slowest: 0, slowestCase: -1, peakHeap: 0, peakRss: 0, failures: [], harnessErrors: [], seeds: null };
   let next = opts.start ?? 0;
   let lastLine = Date.now();
   while (next < last && (!deadline || Date.now() < deadline)) {
@@ -56,7 +56,8 @@ export async function runFuzz(opts) {
           total.seeds ??= m;
         } else if (m.t === 'failure') {
           total.failures.push(m);
-          for (const f of m.failures) log(`case ${m.index} (${m.kind}, ${m.name}): ${f.type}: ${f.message}`);
+          const limits = m.flows ? `, max-flows ${m.flows.maxFlows}, max-inspected ${m.flows.maxInspected}` : '';
+          for (const f of m.failures) log(`case ${m.index} (${m.kind}, ${m.name}${limits}): ${f.type}: ${f.message}`);
           if (m.saved) log(`  saved ${m.saved}${m.minimized ? `, minimized ${m.minimized}` : ''}`);
         } else if (m.t === 'harness') {
           total.harnessErrors.push(m);
@@ -110,7 +111,8 @@ export async function runFuzz(opts) {
 }
 
 function merge(total, t) {
-  for (const k of ['cases', 'packets', 'mutated', 'generated', 'fileCases']) total[k] += t[k];
+  for (const k of ['cases', 'packets', 'mutated', 'generated', 'fileCases', 'outliers']) total[k] += t[k];
+  total.worstOutlier = Math.max(total.worstOutlier, t.worstOutlier);
   for (const [k, v] of Object.entries(t.byKind)) total.byKind[k] = (total.byKind[k] ?? 0) + v;
   for (const [k, v] of Object.entries(t.known ?? {})) total.known[k] = (total.known[k] ?? 0) + v;
   if (t.slowest > total.slowest) {

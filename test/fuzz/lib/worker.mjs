@@ -14,7 +14,7 @@ installFaultHooks();
 const material = loadSeeds(dirs);
 parentPort.postMessage({ t: 'seeds', seeds: material.seeds.length, records: material.seeds.reduce((n, s) => n + s.records.length, 0), certs: material.certs.length, fingerprint: material.fingerprint });
 
-const tally = { cases: 0, packets: 0, mutated: 0, generated: 0, fileCases: 0, byKind: {}, known: {}, slowest: 0, slowestCase: -1, peakHeap: 0, peakRss: 0 };
+const tally = { cases: 0, packets: 0, mutated: 0, generated: 0, fileCases: 0, byKind: {}, known: {}, outliers: 0, worstOutlier: 0, slowest: 0, slowestCase: -1, peakHeap: 0, peakRss: 0 };
 const seen = new Set();
 let lastReport = Date.now();
 
@@ -39,6 +39,10 @@ for (let i = start; i < end; i++) {
   tally.generated += c.generated;
   if (c.file) tally.fileCases++;
   tally.byKind[c.kind] = (tally.byKind[c.kind] ?? 0) + 1;
+  if (r.outlier) {
+    tally.outliers++;
+    tally.worstOutlier = Math.max(tally.worstOutlier, r.outlier);
+  }
   if (r.slowest > tally.slowest) {
     tally.slowest = r.slowest;
     tally.slowestCase = i;
@@ -47,7 +51,7 @@ for (let i = start; i < end; i++) {
     if (tally.known[k.known] === undefined) {
       tally.known[k.known] = 0;
       let saved = null;
-      if (outDir && c.records && minimizeRuns > 0) saved = saveCase({ records: minimize(c.records, signature(k), { budgetMs }, minimizeRuns) }, outDir, `known-${k.known}-${seed}-${i}`);
+      if (outDir && c.records && minimizeRuns > 0) saved = saveCase({ records: minimize(c.records, signature(k), { budgetMs, flows: c.flows }, minimizeRuns) }, outDir, `known-${k.known}-${seed}-${i}`);
       parentPort.postMessage({ t: 'known', index: i, id: k.known, message: k.message, saved });
     }
     tally.known[k.known]++;
@@ -62,11 +66,11 @@ for (let i = start; i < end; i++) {
       // slow packets are timing: minimize only deterministic failures
       const det = fresh.find((f) => f.type !== 'slow');
       if (c.records && det && minimizeRuns > 0) {
-        const kept = minimize(c.records, signature(det), { budgetMs }, minimizeRuns);
+        const kept = minimize(c.records, signature(det), { budgetMs, flows: c.flows }, minimizeRuns);
         minimized = saveCase({ records: kept }, outDir, `case-${seed}-${i}-min`);
       }
     }
-    parentPort.postMessage({ t: 'failure', index: i, kind: c.kind, name: c.name, failures: r.failures, fresh: fresh.length, saved, minimized });
+    parentPort.postMessage({ t: 'failure', index: i, kind: c.kind, name: c.name, flows: c.flows ?? null, failures: r.failures, fresh: fresh.length, saved, minimized });
   }
   if (i % 25 === 0) {
     const m = process.memoryUsage();

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { cat, u8, u16, vec8, vec16, eth, ipv4, tcp, TH, writePcap, pcapngBlock } from '../lib/bytes.mjs';
+import { cat, u8, u16, u24, u32, vec8, vec16, eth, ipv4, tcp, udp, TH, writePcap, pcapngBlock } from '../lib/bytes.mjs';
 import { handshake } from '../lib/tls-gen.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -78,7 +78,25 @@ function sniControlChars() {
   return writePcap([f(true, 100, 0, TH.SYN), f(false, 900, 101, TH.SYN | TH.ACK), f(true, 101, 901, TH.ACK | TH.PSH, rec)]);
 }
 
+/**
+ * DTLS: a non-hello message (seq 0) completes before any hello, then a ClientHello with
+ * seq 1 completes and sets the next expected number past it. At the end of the flow the
+ * reassembler's flush looped forever on the complete message left behind.
+ */
+function dtlsCompleteMessageBehindHello() {
+  const rec = (seq, hs) => cat(u8(22), u16(0xfefd), u16(0), u16(0), u32(seq), vec16(hs));
+  const frag = (type, mseq, body, off, len) => cat(u8(type), u24(body.length), u16(mseq), u24(off), u24(len), body.subarray(off, off + len));
+  const hello = cat(u16(0xfefd), Buffer.alloc(32, 3), vec8(Buffer.alloc(0)), vec8(Buffer.alloc(0)), vec16(u16(0xc02b)), vec8(u8(0)));
+  const other = Buffer.alloc(40, 0x0b);
+  const d = (payload, sec) => ({ lt: 1, sec, nsec: 0, data: eth(0x0800, ipv4(A, B, 17, udp(50000, 4433, payload))) });
+  return writePcap([
+    d(cat(rec(0, frag(1, 1, hello, 0, 20)), rec(1, frag(11, 0, other, 0, other.length))), T),
+    d(rec(2, frag(1, 1, hello, 20, hello.length - 20)), T + 1),
+  ]);
+}
+
 const files = {
+  'dtls-complete-message-behind-hello.pcap': dtlsCompleteMessageBehindHello(),
   'pcapng-time-out-of-range.pcapng': pcapngTimeOutOfRange(),
   'ipv4-overlapping-fragment-accounting.pcap': overlappingFragments(),
   'x509-invalid-time.pcap': x509InvalidTime(),

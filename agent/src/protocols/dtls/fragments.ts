@@ -144,7 +144,7 @@ export class DtlsReassembler {
     for (;;) {
       const s = this.lowestComplete();
       if (s === null) return;
-      if (s.late) {
+      if (this.behind(s)) {
         this.emit(s);
         continue;
       }
@@ -181,8 +181,17 @@ export class DtlsReassembler {
     return s;
   }
 
+  /**
+   * The slot's number is behind nextSeq: opened late, or passed while it was being
+   * reassembled (a hello completing later set nextSeq past a message that had completed
+   * first and was waiting for it). It is delivered out of order: jumpTo/drain never reach it.
+   */
+  private behind(slot: Slot): boolean {
+    return slot.late || (this.nextSeq >= 0 && slot.seq < this.nextSeq);
+  }
+
   private completed(slot: Slot): void {
-    if (slot.late || (this.nextSeq >= 0 && slot.seq < this.nextSeq)) {
+    if (this.behind(slot)) {
       this.emit(slot);
       return;
     }
@@ -236,7 +245,7 @@ export class DtlsReassembler {
   private skipAhead(): void {
     const s = this.lowestComplete();
     if (s !== null) {
-      if (s.late) this.emit(s);
+      if (this.behind(s)) this.emit(s);
       else {
         this.jumpTo(s.seq);
         this.drain();

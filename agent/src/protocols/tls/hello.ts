@@ -27,7 +27,15 @@ export const EXT_QUIC_TRANSPORT_PARAMETERS_DRAFT = 0xffa5;
 export const EXT_ECH = 0xfe0d;
 
 export const u16 = (b: Buffer, p: number): number => (b[p] << 8) | b[p + 1];
-export const copy = (b: Buffer, start: number, end: number): Buffer => Buffer.from(b.subarray(start, end));
+/**
+ * A copy with its own memory: Buffer.from would slice the shared 8 KiB allocation pool, and
+ * one 32-byte random kept for a session's lifetime would then pin a whole pool chunk.
+ */
+export const copy = (b: Buffer, start: number, end: number): Buffer => {
+  const out = Buffer.allocUnsafeSlow(end > start ? end - start : 0);
+  if (end > start) b.copy(out, 0, start, end);
+  return out;
+};
 
 /** Adds a malformed reason once (bounded list). */
 export function note(list: string[] | undefined, reason: string): string[] {

@@ -3,7 +3,6 @@
 // the audit rules under `intransit.tls.*`. Runs once per session when it is written, never per
 // packet. Fields without a value are omitted (no nulls).
 
-import { createHash } from 'node:crypto';
 import { alertLevelName, alertName } from './iana/alerts.js';
 import { cipherSuiteName, cipherSuiteInfo, sslv2CipherName } from './iana/ciphers.js';
 import { isGrease } from './iana/grease.js';
@@ -12,13 +11,14 @@ import { signatureSchemeName } from './iana/sigschemes.js';
 import { versionInfo } from './iana/versions.js';
 import { ja3, ja3s } from './fingerprint/ja3.js';
 import { ja4 } from './fingerprint/ja4.js';
-import { x509Facts } from './x509.js';
+import { cachedX509Facts, certificateSha256 } from './cert-cache.js';
 import type { TlsSession } from './session.js';
 import type { ClientHello, ServerHello, X509Facts } from './types.js';
 
 type Doc = Record<string, unknown>;
 
-const sha256 = (der: Buffer): string => createHash('sha256').update(der).digest('hex');
+// certificates recur across sessions: hashed and parsed once each (cert-cache.ts)
+const sha256 = certificateSha256;
 
 // SSL 2.0 draft, "Error Message Codes".
 const SSL2_ERRORS: Record<number, string> = { 1: 'ssl2_no_cipher', 2: 'ssl2_no_certificate', 4: 'ssl2_bad_certificate', 6: 'ssl2_unsupported_certificate_type' };
@@ -57,13 +57,7 @@ function x509Doc(f: X509Facts): Doc {
   return d;
 }
 
-function facts(der: Buffer): X509Facts | null {
-  try {
-    return x509Facts(der);
-  } catch {
-    return null;
-  }
-}
+const facts = cachedX509Facts;
 
 function safe<T>(f: () => T): T | null {
   try {

@@ -2,6 +2,7 @@
 // 5.4, RFC 4279 2-4, RFC 5054 2.5, RFC 8446 4.3.2/4.4.2 for the few TLS 1.3 cases seen in
 // cleartext). Bodies only (after the handshake header); never throw; copies of what is kept.
 
+import { internCertificate } from './cert-cache.js';
 import { createHash, type Hash } from 'node:crypto';
 import type { CertificateRequest, ServerKeyExchange } from './types.js';
 
@@ -58,7 +59,8 @@ export function parseCertificates(b: Buffer, off: number, len: number, tls13: bo
     const n = u24(b, p);
     p += 3;
     if (p + n > lim) return { value: certs, malformed: 'certificate-entry-past-end' };
-    certs.push(Buffer.from(b.subarray(p, p + n)));
+    // one shared copy per distinct certificate: servers send the same chain to every client
+    certs.push(internCertificate(b, p, n).der);
     p += n;
     if (tls13) {
       if (p + 2 > lim || p + 2 + u16(b, p) > lim) return { value: certs, malformed: 'certificate-extensions-past-end' };

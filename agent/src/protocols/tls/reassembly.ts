@@ -116,7 +116,9 @@ export class HandshakeAssembler {
   append(buf: Buffer, off: number, len: number, expect: number): void {
     const need = this.len + len;
     if (this.buf === null || this.buf.length < need) {
-      const grown = Buffer.allocUnsafe(Math.max(need, expect, 256));
+      // unpooled: this buffer lives as long as the message is incomplete, and a pooled slice
+      // would pin its 8 KiB pool slab with it (stalled handshakes pin one slab per few flows)
+      const grown = Buffer.allocUnsafeSlow(Math.max(need, expect, 256));
       if (this.buf !== null && this.len > 0) this.buf.copy(grown, 0, 0, this.len);
       this.buf = grown;
     }

@@ -134,9 +134,12 @@ export class TlsSession implements RecordSink, HandshakeSink {
   /** The connection ended: a record or handshake message cut short is noted. */
   end(): void {
     for (const s of this.sides) {
-      if (s.reader.stopped) continue;
-      if (!s.reader.atBoundary) this.note('record-truncated');
-      if (s.hs.pending) this.note('handshake-message-truncated');
+      if (!s.reader.stopped) {
+        if (!s.reader.atBoundary) this.note('record-truncated');
+        if (s.hs.pending) this.note('handshake-message-truncated');
+      }
+      // nothing is fed after the end: a partial message's buffer goes now, not with the flow
+      s.hs.release();
     }
   }
 

@@ -3,7 +3,7 @@
 // JA3S = SSLVersion,Cipher,Extensions. Values inside a field are '-'-joined, GREASE
 // (RFC 8701) is dropped from every list, and the version is the legacy hello version
 // (not supported_versions), exactly as the original implementation and Wireshark do.
-import { createHash } from 'node:crypto';
+import { memoHex } from './memo.js';
 import type { ClientHello, ServerHello } from '../types.js';
 import { isGrease } from '../iana/grease.js';
 
@@ -30,7 +30,7 @@ function extensionTypes(exts: ClientHello['extensions']): string {
   return out;
 }
 
-const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+const md5 = memoHex('md5');
 
 export function ja3(ch: ClientHello): Ja3 {
   const full = `${ch.legacyVersion},${joinNonGrease(ch.cipherSuites)},${extensionTypes(ch.extensions)},` +

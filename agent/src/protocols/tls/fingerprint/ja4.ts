@@ -18,7 +18,7 @@
 // Version: highest non-GREASE supported_versions entry, else the hello's legacy version.
 // "Highest" is numeric for TLS, as the reference implementations compare; for DTLS, whose
 // codes count down (0xfefc = 1.3), the newest version is taken instead.
-import { createHash } from 'node:crypto';
+import { memoHex } from './memo.js';
 import type { ClientHello } from '../types.js';
 import { isGrease } from '../iana/grease.js';
 
@@ -74,9 +74,11 @@ function alpnChars(ch: ClientHello, mode: 'reference' | 'spec'): string {
 const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
 const count2 = (n: number): string => (n > 99 ? 99 : n).toString().padStart(2, '0');
 
+const sha256 = memoHex('sha256');
+
 function hash12(s: string): string {
   if (s.length === 0) return '000000000000';
-  return createHash('sha256').update(s).digest('hex').slice(0, 12);
+  return sha256(s).slice(0, 12);
 }
 
 interface Parts {
