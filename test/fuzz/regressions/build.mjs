@@ -55,12 +55,13 @@ function overlappingFragments() {
   return writePcap([frag(0, payload.subarray(0, 800), true), frag(400, payload.subarray(400, 1200), true), frag(1200, payload.subarray(1200), false)]);
 }
 
-/** cert-expired.pcap with the leaf certificate's notBefore month set to 13 (UTCTime 231301000000Z). */
+/** cert-expired.pcap with the leaf certificate's notBefore month set to 13 (UTCTime YY13...). */
 function x509InvalidTime() {
   const b = Buffer.from(readFileSync(join(root, 'captures', 'cert-expired.pcap')));
-  const at = b.indexOf(Buffer.from('\x17\x0d230101000000Z', 'latin1'));
-  if (at < 0) throw new Error('cert-expired.pcap changed: notBefore 230101000000Z not found');
-  b.write('231301000000Z', at + 2, 'latin1');
+  // the first UTCTime (tag 0x17, 13 bytes: YYMMDDHHMMSSZ) is the leaf's notBefore
+  const m = /\x17\x0d\d{12}Z/.exec(b.toString('latin1'));
+  if (!m) throw new Error('cert-expired.pcap: no UTCTime found');
+  b.write('13', m.index + 4, 'latin1');
   return b;
 }
 
