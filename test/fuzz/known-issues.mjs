@@ -3,14 +3,7 @@
 // npm test stays meaningful. Remove an entry once its owner fixes it: the fuzzer then fails
 // if the bug comes back. Each has a reproducer in test/fuzz/regressions/.
 
-export const KNOWN_ISSUES = [
-  {
-    id: 'finding-message-control-chars',
-    owner: 'agent/src/audit (rule messages)',
-    match: /^output: doc \d+ \(intransit\.finding\): message holds control characters/,
-    note: 'finding messages embed wire values (SNI, ALPN, certificate names) verbatim: a crafted SNI puts line breaks and terminal escapes in `message`; regressions/finding-message-sni-control-chars.pcap',
-  },
-];
+export const KNOWN_ISSUES = [];
 
 /** The known issue a failure matches, or null. */
 export function knownIssue(failure) {

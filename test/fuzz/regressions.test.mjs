@@ -89,12 +89,11 @@ test('DTLS: a message completed before the first hello, then the hello: the flow
   assert.equal(got, ['1/1', '11/0']);
 });
 
-test('finding messages from a crafted SNI: known issue (audit rule messages) still flagged', () => {
-  // The SNI "www.example.test\r\nInjected: yes\x1b[31m" reaches finding messages verbatim. Owned by
-  // agent/src/audit; listed in known-issues.mjs. When this fails because it is fixed, remove
-  // the known-issues entry so that the fuzzer guards the fix.
+test('finding messages from a crafted SNI carry its control characters escaped', () => {
+  // The SNI "www.example.test\r\nInjected: yes\x1b[31m" must not forge lines or drive a terminal.
   const r = runCase({ records: records('finding-message-sni-control-chars.pcap') });
-  assert.ok(r.known.some((k) => k.known === 'finding-message-control-chars'), JSON.stringify(r.known));
+  assert.equal(r.known, [], JSON.stringify(r.known));
+  assert.equal(r.failures ?? [], [], JSON.stringify(r.failures));
 });
 
 test.run();

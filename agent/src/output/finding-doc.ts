@@ -3,6 +3,7 @@
 // A waived finding is still written, with intransit.waived saying who accepted it,
 // why and until when.
 
+import { escapeControl } from './sanitize.js';
 import type { FindingDoc, SessionDoc } from '@intransit/shared';
 import type { AuditFiring } from '../audit/auditor.js';
 
@@ -22,7 +23,7 @@ export function findingDocument(s: SessionDoc, f: AuditFiring): FindingDoc {
     destination: s.destination,
     network: s.network,
     rule: { id: f.rule.id, name: f.rule.name, category: f.rule.category, reference: f.rule.reference },
-    message: f.message,
+    message: escapeControl(f.message),
     intransit: it,
   };
   if (s.tls) doc.tls = s.tls;

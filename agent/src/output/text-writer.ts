@@ -1,6 +1,7 @@
 // Human-readable output (replay without --ndjson): one line per session, the
 // findings under it, and the summary's KPIs at the end.
 
+import { escapeControl } from './sanitize.js';
 import type { FindingDoc, SessionDoc, SummaryDoc } from '@intransit/shared';
 import type { DocumentSink } from './writer.js';
 
@@ -49,7 +50,7 @@ export class TextWriter implements DocumentSink {
 
   flush(): void {
     if (this.lines.length === 0) return;
-    this.stream.write(this.lines.join('\n') + '\n');
+    this.stream.write(this.lines.map(escapeControl).join('\n') + '\n');
     this.lines = [];
   }
 
