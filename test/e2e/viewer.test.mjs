@@ -104,7 +104,19 @@ function run() {
     await page.getByRole('link', { name: 'Findings' }).click();
     await page.waitForURL(/\/findings$/);
     // tls10-legacy.pcap negotiates TLS 1.0: its server is flagged
+    // the list is virtualised: only the rows in view exist, so scroll through it until the row shows
     const row = page.locator('.vt-row', { hasText: 'tls-deprecated-version' }).first();
+    const body = page.locator('.vt-body').first();
+    await body.waitFor({ timeout: 10_000 });
+    for (let i = 0; i < 200 && !(await row.isVisible()); i++) {
+      const atEnd = await body.evaluate((el) => {
+        const end = el.scrollTop + el.clientHeight >= el.scrollHeight - 2;
+        el.scrollTop += el.clientHeight * 0.8;
+        return end;
+      });
+      await page.waitForTimeout(atEnd ? 300 : 60);
+      if (atEnd && i > 0 && !(await row.isVisible())) break;
+    }
     await row.waitFor({ timeout: 10_000 });
     assert.match(await row.textContent(), /TLS 1\.0|TLS 1\.1|SSL|DTLS 1\.0/);
     await page.screenshot({ path: shotPath('findings') });
