@@ -1,14 +1,8 @@
 #!/usr/bin/env node
 // intransit: passive auditor of encryption in transit.
 
-import { replay, REPLAY_HELP } from './cli/replay.js';
-import { live, LIVE_HELP } from './cli/live.js';
-import { mirror, MIRROR_HELP } from './cli/mirror.js';
-import { aws, AWS_HELP } from './cli/aws.js';
-import { serve, SERVE_HELP } from './cli/serve.js';
-import { report, REPORT_HELP } from './cli/report.js';
 import { UsageError } from './cli/args.js';
-import { CaptureError } from './capture/index.js';
+import { CaptureError } from './capture/types.js';
 
 const HELP = `usage: intransit <command> [options]
 
@@ -26,13 +20,38 @@ Run "intransit <command> --help" for a command's options.
 Output contract: ECS field names, NDJSON (--ndjson).
 `;
 
-const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
-  replay: { run: replay, help: REPLAY_HELP },
-  serve: { run: serve, help: SERVE_HELP },
-  report: { run: report, help: REPORT_HELP },
-  live: { run: live, help: LIVE_HELP },
-  mirror: { run: mirror, help: MIRROR_HELP },
-  aws: { run: aws, help: AWS_HELP },
+interface Command {
+  run: (argv: string[]) => Promise<number>;
+  help: string;
+}
+
+// each command's module (and what it needs: the engine, the store, the server, the AWS SDK)
+// is loaded when that command runs, so a replay does not pay for the others' start-up
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  replay: async () => {
+    const m = await import('./cli/replay.js');
+    return { run: m.replay, help: m.REPLAY_HELP };
+  },
+  serve: async () => {
+    const m = await import('./cli/serve.js');
+    return { run: m.serve, help: m.SERVE_HELP };
+  },
+  report: async () => {
+    const m = await import('./cli/report.js');
+    return { run: m.report, help: m.REPORT_HELP };
+  },
+  live: async () => {
+    const m = await import('./cli/live.js');
+    return { run: m.live, help: m.LIVE_HELP };
+  },
+  mirror: async () => {
+    const m = await import('./cli/mirror.js');
+    return { run: m.mirror, help: m.MIRROR_HELP };
+  },
+  aws: async () => {
+    const m = await import('./cli/aws.js');
+    return { run: m.aws, help: m.AWS_HELP };
+  },
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -42,16 +61,16 @@ async function main(argv: string[]): Promise<number> {
     return cmd ? 0 : 2;
   }
   if (cmd === 'help') {
-    const c = rest[0] ? COMMANDS[rest[0]] : undefined;
-    process.stdout.write(c ? c.help : HELP);
+    const load = rest[0] ? COMMANDS[rest[0]] : undefined;
+    process.stdout.write(load ? (await load()).help : HELP);
     return 0;
   }
-  const command = COMMANDS[cmd];
-  if (!command) {
+  const load = COMMANDS[cmd];
+  if (!load) {
     process.stderr.write(`intransit: unknown command "${cmd}" (see intransit --help)\n`);
     return 2;
   }
-  return command.run(rest);
+  return (await load()).run(rest);
 }
 
 main(process.argv.slice(2)).then(

@@ -10,9 +10,10 @@ import { TcpStream } from './flow/tcp-stream.js';
 import { AppInspector } from './flow/inspector.js';
 import { InspectionBudget } from './flow/inspection-budget.js';
 import { sessionDocument } from './output/session-doc.js';
+import { inspectionResult } from './flow/inspection-result.js';
 import type { DocumentSink } from './output/writer.js';
 import { Summary } from './output/summary.js';
-import { findingDocument } from './output/finding-doc.js';
+import { findingDocuments } from './output/finding-doc.js';
 import { Auditor } from './audit/auditor.js';
 
 const TH_FIN = 1;
@@ -248,7 +249,12 @@ export class Engine {
   /** Inspection is over: from now on the flow only counts. */
   private decide(f: Flow): void {
     f.decided = true;
-    if (f.inspector !== null) this.budget.remove();
+    if (f.inspector !== null) {
+      this.budget.remove();
+      // the parsers' state goes; what the session document needs stays (inspection-result.ts)
+      f.result = inspectionResult(f.inspector);
+      f.inspector = null;
+    }
     f.streamA?.release();
     f.streamB?.release();
     // a decided flow's packets never reach its streams again: only their gap counts are
@@ -270,19 +276,20 @@ export class Engine {
         f.streamB.flush(this.sink, this.onGap);
       }
     }
-    f.inspector?.end();
-    const doc = sessionDocument(f, { endReason: reason });
+    if (f.inspector !== null) f.result = inspectionResult(f.inspector);
+    const doc = sessionDocument(f, f.result, { endReason: reason });
     const result = this.auditor.audit(doc);
     this.summary.addSession(doc, result, this.endOrder(f));
     this.out.write(doc);
     for (const firing of result.firings) {
       // a waived finding is reported but does not trip --fail-on
       if (!firing.waived && firing.severity > this.maxSeverity) this.maxSeverity = firing.severity;
-      this.out.write(findingDocument(doc, firing));
     }
+    for (const finding of findingDocuments(doc, result.firings)) this.out.write(finding);
     this.curFlow = null;
     // drop references so that an evicted flow's buffers go at once
     f.inspector = null;
+    f.result = null;
     f.streamA = f.streamB = null;
   }
 

@@ -4,7 +4,15 @@
 // gives no position in every Node version); YAML by the `yaml` package (its AST carries
 // offsets), rejecting multiple documents, aliases and custom tags.
 
-import { parseDocument, LineCounter, isMap, isSeq, isScalar, isAlias, type Node as YamlNode } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Node as YamlNode } from 'yaml';
+
+// the YAML parser is loaded when a YAML policy is read, not by every run (startup time)
+let yamlModule: typeof import('yaml') | null = null;
+function yaml(): typeof import('yaml') {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yamlModule;
+}
 
 export type PValue = string | number | boolean | null;
 
@@ -161,6 +169,7 @@ export function parseJson(text: string): PNode {
 // ---- YAML, converted to the same tree
 
 export function parseYaml(text: string): PNode {
+  const { LineCounter, parseDocument, isAlias, isMap, isSeq, isScalar } = yaml();
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
   const err = doc.errors[0];

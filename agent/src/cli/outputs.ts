@@ -8,11 +8,12 @@ import type { DocumentSink } from '../output/writer.js';
 import { NdjsonWriter } from '../output/writer.js';
 import { TextWriter } from '../output/text-writer.js';
 import { UsageError, type FlagSpec } from './args.js';
-import { openDatabase, DEFAULT_DB, StoreError, type DB } from '../store/db.js';
-import { StoreSink } from '../store/writer.js';
+import { DEFAULT_DB } from '../store/default-path.js';
+import type { DB } from '../store/db.js';
+import type { StoreSink } from '../store/writer.js';
 import type { Retention } from '../store/retention.js';
 import { ConfigError, LISTEN_VALUE, SERVER_FLAGS, SERVER_HELP, resolveServerConfig, type ServerConfig } from '../server/config.js';
-import { ServerThread } from '../server/worker.js';
+import type { ServerThread } from '../server/worker.js';
 
 /** A value of `--db` given as the next argument must look like a database file. */
 export const DB_VALUE = /\.(db|sqlite3?)$/i;
@@ -108,6 +109,9 @@ export async function openOutputs(flags: Record<string, string | number | boolea
     return { sink, close: () => sink.close() };
   }
   const dbFile = typeof flags.db === 'string' ? flags.db : DEFAULT_DB;
+  // SQLite and the server are loaded only by the runs that store or serve (start-up time)
+  const { openDatabase, StoreError } = await import('../store/db.js');
+  const { StoreSink } = await import('../store/writer.js');
   let config: ServerConfig | null = null;
   let db: DB;
   try {
@@ -140,6 +144,7 @@ export async function openOutputs(flags: Record<string, string | number | boolea
   if (config) {
     config.liveRun = store.run;
     try {
+      const { ServerThread } = await import('../server/worker.js');
       server = await ServerThread.start({ config, retention: retentionOf(flags) });
     } catch (e) {
       store.abandon(`the server could not start: ${(e as Error).message}`);

@@ -6,7 +6,7 @@ import { join, basename } from 'node:path';
 import { SEVERITY_NAMES } from '@intransit/shared';
 import { readCaptureFile, readCaptureStream, CaptureError, type ReadStats } from '../capture/index.js';
 import { Engine } from '../engine.js';
-import { ShardedEngine } from '../workers/sharded-engine.js';
+import type { ShardedEngine } from '../workers/sharded-engine.js';
 import { openOutputs, OUTPUT_FLAGS, OUTPUT_HELP } from './outputs.js';
 import { parseArgs, UsageError } from './args.js';
 import { Progress } from './progress.js';
@@ -99,9 +99,11 @@ export async function replay(argv: string[]): Promise<number> {
   const outputs = await openOutputs(flags, { command: 'replay', source: files.join(' ') });
   const out = outputs.sink;
   const maxFlows = flags['max-flows'] as number | undefined;
-  const engine =
-    workers > 1
-      ? new ShardedEngine(out, { workers, maxFlows, auditor, profile: flags.profile as string | undefined, policy: flags.policy as string | undefined })
+  // the worker threads' code is loaded only by a sharded run
+  const Sharded = workers > 1 ? (await import('../workers/sharded-engine.js')).ShardedEngine : null;
+  const engine: Engine | ShardedEngine =
+    Sharded !== null
+      ? new Sharded(out, { workers, maxFlows, auditor, profile: flags.profile as string | undefined, policy: flags.policy as string | undefined })
       : new Engine(out, { flows: maxFlows ? { maxFlows } : {}, auditor });
   const captures: Record<string, unknown>[] = [];
   const showProgress = !flags['no-progress'] && Progress.enabled();
@@ -118,7 +120,7 @@ export async function replay(argv: string[]): Promise<number> {
             stats = readCaptureFile(file, engine.packet, {
               ...(progress ? { onProgress: (d: number, t: number) => progress.update(d, t) } : {}),
               // sharded: read into memory the workers share, records are not copied
-              ...(engine instanceof ShardedEngine ? { buffers: engine.readBuffers } : {}),
+              ...(Sharded !== null && engine instanceof Sharded ? { buffers: engine.readBuffers } : {}),
             });
           } finally {
             progress?.done();
@@ -149,7 +151,7 @@ export async function replay(argv: string[]): Promise<number> {
     finished = true;
   } finally {
     // workers left running would keep the process alive
-    if (!finished && engine instanceof ShardedEngine) await engine.terminate();
+    if (!finished && Sharded !== null && engine instanceof Sharded) await engine.terminate();
   }
   await outputs.close();
   if (failOn && engine.maxSeverity >= failOn) return 1;

@@ -4,6 +4,7 @@
 
 import type { TcpStream } from './tcp-stream.js';
 import type { AppInspector } from './inspector.js';
+import type { InspectionResult } from './inspection-result.js';
 
 export const LRU_ACTIVE = 0; // open TCP connections
 export const LRU_UDP = 1; // UDP and other datagram flows
@@ -64,4 +65,6 @@ export class Flow {
   // -- application layer
   decided = false; // nothing more to learn: packets only update counters
   inspector: AppInspector | null = null;
+  /** What inspection learnt, kept instead of the inspector once the flow is decided. */
+  result: InspectionResult | null = null;
 }

@@ -5,18 +5,14 @@ import type { SessionDoc, TunnelLayer } from '@intransit/shared';
 import type { Flow } from '../flow/flow.js';
 import { TUNNEL_NAMES, TUNNEL_VXLAN, TUNNEL_GENEVE, TUNNEL_GRE, TUNNEL_ERSPAN } from '../decode/packet.js';
 import { communityId } from '../flow/community-id.js';
-import { tlsDocument } from '../protocols/tls/logger.js';
+import type { InspectionResult } from '../flow/inspection-result.js';
+import { holdsShared } from './writer.js';
 import { ipString, isoTime } from './format.js';
 
 /** Which side originated the flow: true when side A (the first sender) did. */
-export function originatorIsA(f: Flow): boolean {
+export function originatorIsA(f: Flow, r: InspectionResult | null): boolean {
   if (f.synFrom >= 0) return f.synFrom === 0; // SYN sender (or the peer of a SYN-ACK sender)
-  // the contract names the TLS (over TCP) and QUIC clients; a DTLS flow keeps its first
-  // sender, as WebRTC peers take the DTLS client role by signalling, not by who spoke first
-  const insp = f.inspector;
-  const ds = insp?.datagramSession;
-  const tls = ds ? (ds.fingerprintTransport === 'q' ? ds.tls : null) : insp?.tls;
-  if (tls && tls.clientIsOriginator !== null) return tls.clientIsOriginator; // ClientHello (QUIC Initial) sender
+  if (r !== null && r.clientIsA !== null) return r.clientIsA; // ClientHello (QUIC Initial) sender
   return true; // first packet's sender
 }
 
@@ -38,8 +34,9 @@ export interface SessionExtras {
   endReason: 'idle' | 'evicted' | 'closed' | 'end';
 }
 
-export function sessionDocument(f: Flow, extras: SessionExtras): SessionDoc {
-  const aOrig = originatorIsA(f);
+/** `r`: what inspection learnt (flow/inspection-result.ts), null when the flow carried no payload. */
+export function sessionDocument(f: Flow, r: InspectionResult | null, extras: SessionExtras): SessionDoc {
+  const aOrig = originatorIsA(f, r);
   const aIp = ipString(f.ipVersion, f.a0, f.a1, f.a2, f.a3);
   const bIp = ipString(f.ipVersion, f.b0, f.b1, f.b2, f.b3);
   const a = { ip: aIp, port: f.aPort, bytes: f.bytesA, packets: f.pktsA };
@@ -50,8 +47,7 @@ export function sessionDocument(f: Flow, extras: SessionExtras): SessionDoc {
   const bw = Uint32Array.of(f.b0, f.b1, f.b2, f.b3);
   const cid = communityId(f.ipVersion === 6 ? 6 : 4, aw, bw, f.proto, f.aPort, f.bPort);
   const start = isoTime(f.firstSec, f.firstNsec);
-  const insp = f.inspector;
-  const proto = insp?.protocol ?? null;
+  const proto = r?.protocol ?? null;
   const transport = f.proto === 6 ? 'tcp' : f.proto === 17 ? 'udp' : String(f.proto);
 
   const doc: SessionDoc = {
@@ -67,31 +63,27 @@ export function sessionDocument(f: Flow, extras: SessionExtras): SessionDoc {
     },
     intransit: {
       // a TLS handshake on the flow (directly, after STARTTLS, in a tunnel) makes it encrypted
-      encrypted: insp?.sawTls || (insp?.datagramSession && insp.datagramSession.tls.clientHello) ? true : proto ? proto.encrypted : null,
+      encrypted: r?.tlsSeen ? true : proto ? proto.encrypted : null,
       findings: [],
     },
   };
   if (f.vlanId >= 0) doc.network.vlan = { id: f.vlanId };
   const tunnel = tunnelLayers(f);
   if (tunnel) doc.intransit.tunnel = tunnel;
-  const ds = insp?.datagramSession ?? null;
-  const tls = ds ? ds.tls : insp?.tls ?? null;
-  if (tls) {
-    const t = tlsDocument(tls, ds ? ds.fingerprintTransport : 't');
-    if (t) {
-      doc.tls = t.tls as SessionDoc['tls'];
-      doc.intransit.tls = t.intransitTls;
-    }
+  const t = r?.tls ?? null;
+  if (t) {
+    doc.tls = t.tls as SessionDoc['tls'];
+    doc.intransit.tls = t.intransitTls;
+    holdsShared(doc.intransit); // intransit.tls holds certificate and client facts shared by sessions
   }
   const unobservable: string[] = [];
-  if (ds && proto) {
-    const facts = ds.facts();
-    if (facts) doc.intransit[proto.name] = facts;
-    unobservable.push(...ds.unobservable);
+  if (r !== null && proto) {
+    if (r.datagramFacts) doc.intransit[proto.name] = r.datagramFacts;
+    unobservable.push(...r.unobservable);
   }
-  const app = insp?.parser?.facts;
+  const app = r?.app;
   if (app) {
-    if (app.starttls) doc.intransit.starttls = { offered: app.starttls.offered, used: app.starttls.used && !!insp?.sawTls, ...(app.starttls.offeredBy ? { offered_by: app.starttls.offeredBy } : {}) };
+    if (app.starttls) doc.intransit.starttls = { offered: app.starttls.offered, used: app.starttls.used && !!r?.tlsSeen, ...(app.starttls.offeredBy ? { offered_by: app.starttls.offeredBy } : {}) };
     if (app.credentials?.length) doc.intransit.credentials = app.credentials.map((c) => ({ kind: c.kind, user: c.user, secret: '[redacted]' }));
     if (app.tunnelTarget) doc.intransit.tunnel_target = app.tunnelTarget;
     if (app.details && proto) doc.intransit[proto.name] = app.details;
@@ -106,7 +98,7 @@ export function sessionDocument(f: Flow, extras: SessionExtras): SessionDoc {
   if (f.snapTruncated) flowFacts.snaplen_truncated = true;
   // the inspection budget stopped inspection (too many flows inspecting at once): what is
   // above was learnt before that, anything later in the flow was not looked at
-  if (insp?.wasShed) flowFacts.inspection_shed = true;
+  if (r?.wasShed) flowFacts.inspection_shed = true;
   if (f.pktsA === 0 || f.pktsB === 0) flowFacts.one_direction = true;
   doc.intransit.flow = flowFacts;
   return doc;

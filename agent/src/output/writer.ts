@@ -20,19 +20,100 @@ export interface DocumentSink {
   close(): Promise<void>;
 }
 
-/** Top-level objects whose encodings are remembered (a session's findings share them). */
+/** Top-level objects whose encodings are remembered (a session's documents share them). */
 const MEMO_SIZE = 8;
 /** Room kept free in the output buffer for the keys and punctuation of one document. */
 const KEY_ROOM = 1024;
+
+// Encodings of objects marked shared(): immutable values that recur in many documents (a
+// rule's description, a certificate's x509 facts, a kind of client's offer), encoded once for
+// as long as they live. Objects marked holdsShared() contain such values somewhere below:
+// they are encoded member by member so that those parts come from the cache.
+const sharedObjects = new WeakSet<object>();
+const sharedEncodings = new WeakMap<object, string>();
+const holders = new WeakSet<object>();
+
+/**
+ * Marks `o` as shared by many documents and never modified: writers encode it once and
+ * reuse the encoding for as long as it lives.
+ */
+export function shared<T extends object>(o: T): T {
+  sharedObjects.add(o);
+  return o;
+}
+
+/** Marks `o` as containing shared() values (directly or deeper): see encodeValue. */
+export function holdsShared<T extends object>(o: T): T {
+  holders.add(o);
+  return o;
+}
+
+/**
+ * JSON.stringify(v), with the encodings of shared() objects reused. Plain data only (what
+ * the documents hold); anything else goes to JSON.stringify.
+ */
+export function encodeValue(v: unknown): string | undefined {
+  if (typeof v !== 'object' || v === null) return JSON.stringify(v) as string | undefined;
+  if (sharedObjects.has(v)) {
+    let s = sharedEncodings.get(v);
+    if (s === undefined) {
+      s = JSON.stringify(v) as string;
+      sharedEncodings.set(v, s);
+    }
+    return s;
+  }
+  if (!holders.has(v) || typeof (v as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(v) as string | undefined;
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += `${i === 0 ? '' : ','}${encodeValue(v[i]) ?? 'null'}`;
+    return out + ']';
+  }
+  const o = v as Record<string, unknown>;
+  let out = '{';
+  let first = true;
+  for (const k of Object.keys(o)) {
+    const e = encodeValue(o[k]);
+    if (e === undefined) continue;
+    out += `${first ? '' : ','}${keyPrefix(k)}${e}`;
+    first = false;
+  }
+  return out + '}';
+}
+
+/** Encoded key prefixes (`"key":`), by key. */
+const keyPrefixes = new Map<string, string>();
+function keyPrefix(k: string): string {
+  let p = keyPrefixes.get(k);
+  if (p === undefined) {
+    p = `${JSON.stringify(k)}:`;
+    if (keyPrefixes.size < 4096) keyPrefixes.set(k, p);
+  }
+  return p;
+}
 
 export class NdjsonWriter implements DocumentSink {
   private buf: Buffer;
   private len = 0;
   private broken = false;
-  // encodings of top-level objects of the last finding documents, by identity
+  /** Incremented when the buffer is handed out: byte ranges of older generations are gone. */
+  private generation = 0;
+  // Encodings of the top-level objects of the last documents, by identity, with where their
+  // bytes were last written in the buffer (copied from there while they are still in it).
+  // A session's document and its findings share source, destination, network, tls (and the
+  // findings their intransit object): each is encoded once. Least recently used goes first.
   private readonly memoObjs: (object | null)[] = new Array<object | null>(MEMO_SIZE).fill(null);
   private readonly memoStrs: string[] = new Array<string>(MEMO_SIZE).fill('');
-  private memoNext = 0;
+  private readonly memoGen = new Float64Array(MEMO_SIZE).fill(-1);
+  private readonly memoStart = new Int32Array(MEMO_SIZE);
+  private readonly memoEnd = new Int32Array(MEMO_SIZE);
+  private readonly memoUsed = new Float64Array(MEMO_SIZE);
+  private useClock = 0;
+  /** useClock when the current document started: slots used since hold its members. */
+  private docClock = 0;
+  // the parts of the document being written: key prefix, then encoding or memo slot (-1: none)
+  private readonly partKeys: string[] = [];
+  private readonly partStrs: string[] = [];
+  private readonly partSlots: number[] = [];
   // file descriptor written directly (standard output on a pipe or socket), -1: the stream
   private readonly fd: number;
 
@@ -49,21 +130,86 @@ export class NdjsonWriter implements DocumentSink {
     });
   }
 
+  /**
+   * One document, encoded member by member: the bytes are those of JSON.stringify(doc), but
+   * members already encoded for an earlier document (the same object) are copied, not
+   * encoded again.
+   */
   write(doc: object): void {
     if (this.broken) return;
-    if ((doc as { event?: { dataset?: unknown } }).event?.dataset === 'intransit.finding' && !Array.isArray(doc)) {
-      this.writeFinding(doc as Record<string, unknown>);
+    if (Array.isArray(doc) || typeof (doc as { toJSON?: unknown }).toJSON === 'function') {
+      this.writeLine(JSON.stringify(doc));
       return;
     }
-    // any other document starts a new burst: what the findings remembered is stale
-    this.memoObjs.fill(null);
-    this.writeLine(JSON.stringify(doc));
+    const d = doc as Record<string, unknown>;
+    const keys = this.partKeys;
+    const strs = this.partStrs;
+    const slots = this.partSlots;
+    keys.length = strs.length = slots.length = 0;
+    this.docClock = this.useClock;
+    let size = KEY_ROOM;
+    for (const k in d) {
+      if (!Object.prototype.hasOwnProperty.call(d, k)) continue;
+      const v = d[k];
+      let str: string | undefined;
+      let slot = -1;
+      if (typeof v === 'object' && v !== null) {
+        slot = this.memoSlot(v);
+        if (slot >= 0) {
+          size += this.memoGen[slot] === this.generation ? this.memoEnd[slot] - this.memoStart[slot] : 3 * this.memoStrs[slot].length;
+          str = '';
+        } else {
+          str = this.encodeObject(v);
+          if (str !== undefined) slot = this.remember(v, str);
+        }
+      } else str = JSON.stringify(v) as string | undefined;
+      if (str === undefined) continue; // undefined, functions and symbols: the key is skipped
+      const key = keyPrefix(k);
+      keys.push(key);
+      strs.push(str);
+      slots.push(slot);
+      size += 3 * (key.length + str.length) + 2;
+    }
+    if (this.len + size > this.buf.length) {
+      this.flush();
+      if (size > this.buf.length) {
+        let line = '{';
+        for (let i = 0; i < keys.length; i++) line += `${i === 0 ? '' : ','}${keys[i]}${slots[i] >= 0 ? this.memoStrs[slots[i]] : strs[i]}`;
+        this.writeLine(line + '}');
+        return;
+      }
+    }
+    const buf = this.buf;
+    const gen = this.generation;
+    let p = this.len;
+    buf[p++] = 0x7b; // {
+    for (let i = 0; i < keys.length; i++) {
+      if (i > 0) buf[p++] = 0x2c; // ,
+      p += buf.write(keys[i], p);
+      const slot = slots[i];
+      if (slot < 0) p += buf.write(strs[i], p);
+      else if (this.memoGen[slot] === gen) {
+        // still in the buffer: copy the bytes written for an earlier document
+        const start = this.memoStart[slot];
+        const end = this.memoEnd[slot];
+        buf.copy(buf, p, start, end);
+        p += end - start;
+      } else {
+        const start = p;
+        p += buf.write(this.memoStrs[slot], p);
+        this.memoGen[slot] = gen;
+        this.memoStart[slot] = start;
+        this.memoEnd[slot] = p;
+      }
+    }
+    buf[p++] = 0x7d; // }
+    buf[p++] = 10;
+    this.len = p;
   }
 
   /** Whole NDJSON lines encoded elsewhere (the workers of a sharded engine), as they are. */
   writeRaw(bytes: Buffer): void {
     if (this.broken) return;
-    this.memoObjs.fill(null);
     if (this.len + bytes.length > this.buf.length) {
       this.flush();
       if (bytes.length > this.buf.length) {
@@ -88,55 +234,36 @@ export class NdjsonWriter implements DocumentSink {
     this.buf[this.len++] = 10;
   }
 
-  /**
-   * A finding document repeats its session's source, destination, network and tls objects:
-   * each is encoded once per session and copied into the following findings. The bytes are
-   * those of JSON.stringify(doc).
-   */
-  private writeFinding(d: Record<string, unknown>): void {
-    const keys = Object.keys(d);
-    const parts: string[] = [];
-    let size = KEY_ROOM;
-    for (const k of keys) {
-      const v = d[k];
-      const enc = typeof v === 'object' && v !== null ? this.encodeObject(v) : JSON.stringify(v);
-      if (enc === undefined) continue; // undefined, functions and symbols: the key is skipped
-      const key = JSON.stringify(k);
-      parts.push(key, enc);
-      size += 3 * (key.length + enc.length) + 2;
-    }
-    if (this.len + size > this.buf.length) {
-      this.flush();
-      if (size > this.buf.length) {
-        let line = '{';
-        for (let i = 0; i < parts.length; i += 2) line += `${i === 0 ? '' : ','}${parts[i]}:${parts[i + 1]}`;
-        this.writeLine(line + '}');
-        return;
+  /** The memo slot holding v's encoding, or -1. */
+  private memoSlot(v: object): number {
+    const objs = this.memoObjs;
+    for (let i = 0; i < MEMO_SIZE; i++) {
+      if (objs[i] === v) {
+        this.memoUsed[i] = ++this.useClock;
+        return i;
       }
     }
-    const buf = this.buf;
-    let p = this.len;
-    buf[p++] = 0x7b; // {
-    for (let i = 0; i < parts.length; i += 2) {
-      if (i > 0) buf[p++] = 0x2c; // ,
-      p += buf.write(parts[i], p);
-      buf[p++] = 0x3a; // :
-      p += buf.write(parts[i + 1], p);
-    }
-    buf[p++] = 0x7d; // }
-    buf[p++] = 10;
-    this.len = p;
+    return -1;
+  }
+
+  /**
+   * Keeps v's encoding in the least recently used slot that no member of the current document
+   * holds; returns the slot, or -1 when every slot is taken by this document.
+   */
+  private remember(v: object, str: string): number {
+    let slot = -1;
+    const used = this.memoUsed;
+    for (let i = 0; i < MEMO_SIZE; i++) if (used[i] <= this.docClock && (slot < 0 || used[i] < used[slot])) slot = i;
+    if (slot < 0) return -1;
+    this.memoObjs[slot] = v;
+    this.memoStrs[slot] = str;
+    this.memoGen[slot] = -1; // not yet in the buffer
+    used[slot] = ++this.useClock;
+    return slot;
   }
 
   private encodeObject(v: object): string | undefined {
-    const objs = this.memoObjs;
-    for (let i = 0; i < MEMO_SIZE; i++) if (objs[i] === v) return this.memoStrs[i];
-    const s = JSON.stringify(v) as string | undefined;
-    if (s === undefined) return s;
-    objs[this.memoNext] = v;
-    this.memoStrs[this.memoNext] = s;
-    this.memoNext = (this.memoNext + 1) % MEMO_SIZE;
-    return s;
+    return encodeValue(v);
   }
 
   flush(): void {
@@ -145,6 +272,7 @@ export class NdjsonWriter implements DocumentSink {
     // the stream may keep the chunk (an asynchronous pipe): the next batch gets a new buffer
     this.buf = Buffer.allocUnsafe(this.batchBytes);
     this.len = 0;
+    this.generation++;
     this.out(chunk);
   }
 

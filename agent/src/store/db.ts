@@ -13,7 +13,7 @@ export { StoreError } from './schema.js';
 export type { Database as DB } from 'better-sqlite3';
 
 /** Where history goes when `--db` names no file. */
-export const DEFAULT_DB = 'data/intransit.db';
+export { DEFAULT_DB } from './default-path.js';
 
 let version: string | null = null;
 

@@ -1,19 +1,19 @@
 // ECS view of a TLS session: `tls.*` exactly as the output contract lists it (plus ECS's
 // tls.client.hash / tls.client.x509 for a client certificate), and the product's own facts for
-// the audit rules under `intransit.tls.*`. Runs once per session when it is written, never per
+// the audit rules under `intransit.tls.*`. Runs once per session when its inspection is over, never per
 // packet. Fields without a value are omitted (no nulls).
 
 import { alertLevelName, alertName } from './iana/alerts.js';
 import { cipherSuiteName, cipherSuiteInfo, sslv2CipherName } from './iana/ciphers.js';
-import { isGrease } from './iana/grease.js';
 import { groupInfo, groupName } from './iana/groups.js';
 import { signatureSchemeName } from './iana/sigschemes.js';
 import { versionInfo } from './iana/versions.js';
-import { ja3, ja3s } from './fingerprint/ja3.js';
-import { ja4 } from './fingerprint/ja4.js';
+import { ja3s } from './fingerprint/ja3.js';
 import { cachedX509Facts, certificateSha256 } from './cert-cache.js';
 import type { TlsSession } from './session.js';
-import type { ClientHello, ServerHello, X509Facts } from './types.js';
+import { holdsShared, shared } from '../../output/writer.js';
+import { clientPart } from './client-part.js';
+import type { ServerHello, X509Facts } from './types.js';
 
 type Doc = Record<string, unknown>;
 
@@ -29,11 +29,6 @@ function cipherName(code: number): string {
   return code > 0xffff ? sslv2CipherName(code) : cipherSuiteName(code);
 }
 
-function versionLabel(code: number): string {
-  const v = versionInfo(code);
-  return v ? v.version : `unknown-${hex4(code)}`;
-}
-
 /** Sets `key` only when the value carries something (no null / undefined / empty string / empty list). */
 function put(o: Doc, key: string, value: unknown): void {
   if (value === null || value === undefined || value === '') return;
@@ -41,8 +36,22 @@ function put(o: Doc, key: string, value: unknown): void {
   o[key] = value;
 }
 
-/** ECS x509.* object of one certificate. */
+// A certificate's documents are built once and shared (read-only) by every session that
+// presented it, as its facts are (cert-cache.ts): memory per session stays a few references.
+const x509Docs = new WeakMap<X509Facts, Doc>();
+const chainEntries = new WeakMap<X509Facts, Doc>();
+
+/** ECS x509.* object of one certificate (shared: never modify it). */
 function x509Doc(f: X509Facts): Doc {
+  let d = x509Docs.get(f);
+  if (d === undefined) {
+    d = shared(buildX509Doc(f));
+    x509Docs.set(f, d);
+  }
+  return d;
+}
+
+function buildX509Doc(f: X509Facts): Doc {
   const d: Doc = {};
   put(d, 'not_before', f.notBefore);
   put(d, 'not_after', f.notAfter);
@@ -59,19 +68,33 @@ function x509Doc(f: X509Facts): Doc {
 
 const facts = cachedX509Facts;
 
+/** intransit.tls.chain[] entry of one certificate (shared: never modify it). */
+function chainEntry(f: X509Facts): Doc {
+  let e = chainEntries.get(f);
+  if (e !== undefined) return e;
+  e = { sha256: f.sha256 };
+  put(e, 'subject', f.subject);
+  put(e, 'issuer', f.issuer);
+  put(e, 'not_before', f.notBefore);
+  put(e, 'not_after', f.notAfter);
+  // per-certificate facts the audit judges on intermediates too (key, signature, anchor)
+  put(e, 'public_key_algorithm', f.publicKeyAlgorithm);
+  put(e, 'public_key_size', f.publicKeySize);
+  put(e, 'public_key_curve', f.publicKeyCurve);
+  put(e, 'signature_algorithm', f.signatureAlgorithm);
+  if (f.isCA !== null) e.is_ca = f.isCA;
+  e.self_issued = f.selfIssued;
+  if (f.selfSigned !== null) e.self_signed = f.selfSigned;
+  chainEntries.set(f, shared(e));
+  return e;
+}
+
 function safe<T>(f: () => T): T | null {
   try {
     return f();
   } catch {
     return null;
   }
-}
-
-function offeredCiphers(ch: ClientHello): string[] {
-  if (ch.format === 'ssl2' && ch.ssl2CipherKinds) return ch.ssl2CipherKinds.map(cipherName);
-  const out: string[] = [];
-  for (const c of ch.cipherSuites) if (!isGrease(c)) out.push(cipherSuiteName(c));
-  return out;
 }
 
 /** Key exchange actually used: from the suite (TLS <= 1.2) or the key_share / PSK mode (TLS 1.3). */
@@ -87,31 +110,13 @@ function keyExchange(s: TlsSession, sh: ServerHello): string | null {
   return s.serverKeyExchange ? s.serverKeyExchange.kind : null;
 }
 
-function clientFacts(ch: ClientHello): Doc {
-  const c: Doc = {};
-  const versions = ch.supportedVersions.length > 0 ? ch.supportedVersions.filter((v) => !isGrease(v)) : [ch.legacyVersion];
-  put(c, 'versions', versions.map(versionLabel));
-  put(c, 'legacy_version', versionLabel(ch.legacyVersion));
-  if (ch.format === 'ssl2') c.sslv2_hello = true;
-  put(c, 'groups', ch.supportedGroups.filter((g) => !isGrease(g)).map(groupName));
-  put(c, 'key_share_groups', ch.keyShareGroups.filter((g) => !isGrease(g)).map(groupName));
-  put(c, 'signature_algorithms', ch.signatureAlgorithms.filter((g) => !isGrease(g)).map(signatureSchemeName));
-  put(c, 'alpn', ch.alpn);
-  put(c, 'extensions', ch.extensions.map((e) => e.type));
-  put(c, 'compression_methods', ch.compressionMethods.filter((m) => m !== 0));
-  c.ech = ch.echOffered;
-  c.session_ticket = ch.sessionTicket;
-  c.psk = ch.pskOffered;
-  if (ch.truncated) c.truncated = true;
-  return c;
-}
-
 export function tlsDocument(s: TlsSession, transport: 't' | 'q' | 'd'): { tls: Doc; intransitTls: Doc } | null {
   const ch = s.clientHello;
   const sh = s.serverHello ?? s.helloRetryRequest;
   if (ch === null && sh === null) return null;
-  const tls: Doc = {};
-  const it: Doc = {};
+  // documents holding shared parts (certificate facts, client offers): see output/writer.ts
+  const tls: Doc = holdsShared({});
+  const it: Doc = holdsShared({});
 
   // -- negotiated parameters
   if (sh !== null) {
@@ -132,13 +137,14 @@ export function tlsDocument(s: TlsSession, transport: 't' | 'q' | 'd'): { tls: D
   if (sh !== null) put(tls, 'next_protocol', sh.alpn);
 
   // -- client side
-  const client: Doc = {};
+  const client: Doc = holdsShared({});
   if (ch !== null) {
+    const part = clientPart(ch, transport);
     put(client, 'server_name', ch.serverName);
-    put(client, 'supported_ciphers', offeredCiphers(ch));
-    put(client, 'ja3', safe(() => ja3(ch).hash));
-    put(client, 'ja4', safe(() => ja4(ch, transport)));
-    it.client = clientFacts(ch);
+    put(client, 'supported_ciphers', part.supportedCiphers);
+    put(client, 'ja3', part.ja3);
+    put(client, 'ja4', part.ja4);
+    it.client = part.facts;
   }
   const clientCert = s.clientCertificates !== null && s.clientCertificates.length > 0 ? facts(s.clientCertificates[0]) : null;
   const clientSha = s.clientChainSha256?.[0] ?? (s.clientCertificates?.length ? sha256(s.clientCertificates[0]) : undefined);
@@ -150,7 +156,7 @@ export function tlsDocument(s: TlsSession, transport: 't' | 'q' | 'd'): { tls: D
   if (Object.keys(client).length > 0) tls.client = client;
 
   // -- server side
-  const server: Doc = {};
+  const server: Doc = holdsShared({});
   if (s.serverHello !== null && s.serverHello.legacyVersion !== 0x0002) put(server, 'ja3s', safe(() => ja3s(s.serverHello as ServerHello).hash));
   const chain = s.serverCertificates.map(facts);
   // A Certificate message too large to buffer leaves only hashes for the certificates past the bound.
@@ -166,22 +172,7 @@ export function tlsDocument(s: TlsSession, transport: 't' | 'q' | 'd'): { tls: D
   // -- product facts for the audit rules
   if (chainSha.length > 0) it.chain_sha256 = chainSha;
   if (chain.length > 0) {
-    it.chain = chain.filter((f): f is X509Facts => f !== null).map((f) => {
-      const e: Doc = { sha256: f.sha256 };
-      put(e, 'subject', f.subject);
-      put(e, 'issuer', f.issuer);
-      put(e, 'not_before', f.notBefore);
-      put(e, 'not_after', f.notAfter);
-      // per-certificate facts the audit judges on intermediates too (key, signature, anchor)
-      put(e, 'public_key_algorithm', f.publicKeyAlgorithm);
-      put(e, 'public_key_size', f.publicKeySize);
-      put(e, 'public_key_curve', f.publicKeyCurve);
-      put(e, 'signature_algorithm', f.signatureAlgorithm);
-      if (f.isCA !== null) e.is_ca = f.isCA;
-      e.self_issued = f.selfIssued;
-      if (f.selfSigned !== null) e.self_signed = f.selfSigned;
-      return e;
-    });
+    it.chain = holdsShared(chain.filter((f): f is X509Facts => f !== null).map(chainEntry));
   }
   it.hello_retry = s.helloRetryRequest !== null;
   const ske = s.serverKeyExchange;
