@@ -29,22 +29,26 @@ const KEY_ROOM = 1024;
 // rule's description, a certificate's x509 facts, a kind of client's offer), encoded once for
 // as long as they live. Objects marked holdsShared() contain such values somewhere below:
 // they are encoded member by member so that those parts come from the cache.
-const sharedObjects = new WeakSet<object>();
-const sharedEncodings = new WeakMap<object, string>();
-const holders = new WeakSet<object>();
+// The marks are symbol-keyed properties: JSON.stringify and Object.keys do not see them, and
+// they cost a property store, where a WeakSet entry costs an ephemeron the GC has to trace.
+// The shared mark (and the encoding it keeps) is not enumerable, so a copy of a shared object
+// made with spread or Object.assign is not shared: it may be modified.
+const SHARED = Symbol('intransit.shared');
+const HOLDS_SHARED = Symbol('intransit.holdsShared');
+type Marked = { [SHARED]?: string | null; [HOLDS_SHARED]?: true };
 
 /**
  * Marks `o` as shared by many documents and never modified: writers encode it once and
  * reuse the encoding for as long as it lives.
  */
 export function shared<T extends object>(o: T): T {
-  sharedObjects.add(o);
+  Object.defineProperty(o, SHARED, { value: null, writable: true, enumerable: false, configurable: false });
   return o;
 }
 
 /** Marks `o` as containing shared() values (directly or deeper): see encodeValue. */
 export function holdsShared<T extends object>(o: T): T {
-  holders.add(o);
+  (o as Marked)[HOLDS_SHARED] = true;
   return o;
 }
 
@@ -54,15 +58,15 @@ export function holdsShared<T extends object>(o: T): T {
  */
 export function encodeValue(v: unknown): string | undefined {
   if (typeof v !== 'object' || v === null) return JSON.stringify(v) as string | undefined;
-  if (sharedObjects.has(v)) {
-    let s = sharedEncodings.get(v);
-    if (s === undefined) {
-      s = JSON.stringify(v) as string;
-      sharedEncodings.set(v, s);
-    }
+  const m = v as Marked;
+  const enc = m[SHARED];
+  if (enc !== undefined) {
+    if (enc !== null) return enc;
+    const s = JSON.stringify(v) as string;
+    m[SHARED] = s;
     return s;
   }
-  if (!holders.has(v) || typeof (v as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(v) as string | undefined;
+  if (m[HOLDS_SHARED] !== true || typeof (v as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(v) as string | undefined;
   if (Array.isArray(v)) {
     let out = '[';
     for (let i = 0; i < v.length; i++) out += `${i === 0 ? '' : ','}${encodeValue(v[i]) ?? 'null'}`;
@@ -269,10 +273,11 @@ export class NdjsonWriter implements DocumentSink {
   flush(): void {
     if (this.len === 0 || this.broken) return;
     const chunk = this.buf.subarray(0, this.len);
-    // the stream may keep the chunk (an asynchronous pipe): the next batch gets a new buffer
-    this.buf = Buffer.allocUnsafe(this.batchBytes);
     this.len = 0;
     this.generation++;
+    // written with writeSync, the buffer is free again when out() returns; a stream may keep
+    // the chunk (an asynchronous pipe): the next batch then gets a new buffer
+    if (this.fd < 0) this.buf = Buffer.allocUnsafe(this.batchBytes);
     this.out(chunk);
   }
 
@@ -308,12 +313,17 @@ export class NdjsonWriter implements DocumentSink {
 
 const WAIT = new Int32Array(new SharedArrayBuffer(4));
 
-/** Standard output's descriptor when it is a pipe or a socket (written with writeSync), else -1. */
+/**
+ * Standard output's descriptor (written with writeSync), else -1. A file or a terminal is
+ * written synchronously by Node's stream too; a pipe or a socket would be asynchronous (see
+ * the top of this file); writing the descriptor directly makes them all blocking writes of one
+ * reusable buffer.
+ */
 function pipeFd(stream: NodeJS.WritableStream): number {
   if (stream !== process.stdout) return -1;
   try {
     const st = fstatSync(1);
-    return st.isFIFO() || st.isSocket() ? 1 : -1;
+    return st.isFIFO() || st.isSocket() || st.isFile() || st.isCharacterDevice() ? 1 : -1;
   } catch {
     return -1;
   }
