@@ -1,12 +1,16 @@
-// One engine per worker thread, flows sharded by a symmetric hash of the 5-tuple and the
+// Several engines, flows sharded among them by a symmetric hash of the 5-tuple and the
 // tunnel context (VNI, GRE key...), so that both directions of every connection meet in the
-// same worker. The calling thread reads the capture, decodes each frame just far enough
-// to pick its shard (the whole layer walk: IP fragments are reassembled here, since the
-// fragments of one datagram carry no ports) and copies the record into that worker's
-// input slot; the clock (idle expiry) is driven from here, so every worker expires flows
-// at the same points of the capture as one engine would. Workers write their documents as
-// NDJSON lines into rings this thread drains into the output; at the end their summaries
-// are merged into one summary document (counts added, KPIs computed from the sums).
+// same engine. With N engines, this thread runs one of them and N - 1 worker threads run the
+// others: this thread also reads the capture, decodes each frame just far enough to pick its
+// shard (the whole layer walk: IP fragments are reassembled here, since the fragments of one
+// datagram carry no ports), keeps the records of its own shard and copies each other record
+// into its worker's input slot. Reading and routing every record is work the workers do not
+// have, so this thread's engine takes a smaller share of the flows (LOCAL_WEIGHT): on a
+// machine with as many cores as engines, no core waits for another. The clock (idle expiry)
+// is driven from here, so every engine expires flows at the same points of the capture as one
+// engine would. Workers write their documents as NDJSON lines into rings this thread drains
+// into the output (this thread's engine writes there directly); at the end the summaries are
+// merged into one summary document (counts added, KPIs computed from the sums).
 //
 // Usage (the same shape as Engine):
 //   const sharded = new ShardedEngine(out, { workers: 2, profile, policy });
@@ -22,7 +26,8 @@
 //
 // Output equals one engine's over the same capture, in another order, as long as the
 // bounded tables stay below their limits: --max-flows and the inspection budget are divided
-// among the workers, and each keeps its own endpoint (10 000) and certificate (100 000) tables.
+// among the engines (by their shares), and each keeps its own endpoint (10 000) and
+// certificate (100 000) tables.
 
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { Packet } from '../decode/packet.js';
@@ -31,6 +36,8 @@ import { DEFAULT_FLOW_OPTIONS, flowHash } from '../flow/flow-table.js';
 import { Summary } from '../output/summary.js';
 import type { DocumentSink } from '../output/writer.js';
 import { Auditor } from '../audit/auditor.js';
+import { Engine } from '../engine.js';
+import { auditorFor } from '../audit/setup.js';
 import type { PacketSink, ReadBuffers } from '../capture/types.js';
 import {
   C_FAILED, C_LEN, C_STATE, Channel, FREE, FULL, HEADER_BYTES, R_BIG, R_DECODED, R_END_INPUT, R_FINISH, R_PACKET, R_REF, R_TICK, READ_CHUNKS, READ_CHUNK_BYTES, SLOT_BYTES, SLOTS,
@@ -39,7 +46,7 @@ import {
 import { decodedBytes, writeDecoded } from './packet-record.js';
 
 export interface ShardedEngineOptions {
-  /** Worker threads (>= 1). */
+  /** Engines (>= 2): this thread's and workers - 1 worker threads. */
   workers: number;
   /** Hard cap on concurrent flows of the whole run, divided among the workers. */
   maxFlows?: number;
@@ -56,6 +63,11 @@ export interface ShardedEngineOptions {
 interface RawSink extends DocumentSink {
   writeRaw(bytes: Buffer): void;
 }
+
+/** Share of flows of this thread's engine, relative to a worker's (it also reads and routes). */
+const LOCAL_WEIGHT = 0.5;
+/** Hash buckets shared out among the engines by their weights. */
+const BUCKETS = 64;
 
 /** Seconds without any progress from the workers after which the run is declared stuck. */
 const STALL_SECONDS = 120;
@@ -92,6 +104,10 @@ export class ShardedEngine {
   private readonly slotSeq: number[][] = [];
   private failure: string | null = null;
   private readonly raw: RawSink | null;
+  /** This thread's engine (shard 0). */
+  private readonly local: Engine;
+  /** Shard of each hash bucket: 0 this thread's engine, w + 1 worker w. */
+  private readonly shardOf = new Uint8Array(BUCKETS);
 
   constructor(
     private readonly out: DocumentSink,
@@ -101,20 +117,40 @@ export class ShardedEngine {
     this.summary = new Summary(options.auditor ?? new Auditor());
     this.raw = typeof (out as Partial<RawSink>).writeRaw === 'function' ? (out as RawSink) : null;
     const now = Date.now();
+    // shares: this thread's engine LOCAL_WEIGHT, each worker 1; buckets dealt out in turn
+    const threads = this.workers - 1;
+    const total = LOCAL_WEIGHT + threads;
+    const share = (i: number): number => (i === 0 ? LOCAL_WEIGHT : 1) / total;
+    const wanted = Array.from({ length: this.workers }, (_, i) => share(i) * BUCKETS);
+    const given = new Array<number>(this.workers).fill(0);
+    for (let b = 0; b < BUCKETS; b++) {
+      let best = 0;
+      for (let i = 1; i < this.workers; i++) if (wanted[i] - given[i] > wanted[best] - given[best]) best = i;
+      this.shardOf[b] = best;
+      given[best]++;
+    }
+    const maxFlows = options.maxFlows ?? DEFAULT_FLOW_OPTIONS.maxFlows;
+    const maxInspected = options.maxInspected ?? DEFAULT_FLOW_OPTIONS.maxInspected;
+    const capOf = (total: number, i: number): number => Math.max(1, Math.ceil((total * given[i]) / BUCKETS));
+    this.local = new Engine(out, {
+      auditor: auditorFor(options.profile, options.policy, { now, warn: () => {} }),
+      flows: { maxFlows: capOf(maxFlows, 0), maxInspected: capOf(maxInspected, 0) },
+      logSizes: true,
+    });
     const chunkBufs: SharedArrayBuffer[] = [];
     for (let i = 0; i < READ_CHUNKS; i++) {
       chunkBufs.push(new SharedArrayBuffer(READ_CHUNK_BYTES));
       this.chunks.push(Buffer.from(chunkBufs[i]));
     }
-    for (let i = 0; i < this.workers; i++) {
+    for (let i = 0; i < threads; i++) {
       const ch = Channel.create(this.bellBuf);
       const { port1, port2 } = new MessageChannel();
       const setup: WorkerSetup & { port: MessagePort } = {
         index: i,
         ...ch.setup,
         chunks: chunkBufs,
-        maxFlows: Math.max(1, Math.ceil((options.maxFlows ?? DEFAULT_FLOW_OPTIONS.maxFlows) / this.workers)),
-        maxInspected: Math.max(1, Math.ceil((options.maxInspected ?? DEFAULT_FLOW_OPTIONS.maxInspected) / this.workers)),
+        maxFlows: capOf(maxFlows, i + 1),
+        maxInspected: capOf(maxInspected, i + 1),
         profile: options.profile,
         policy: options.policy,
         now,
@@ -154,7 +190,8 @@ export class ShardedEngine {
       this.firstNsec = tsNsec;
       this.nextExpiry = tsSec + 1;
     } else if (tsSec >= this.nextExpiry) {
-      for (let w = 0; w < this.workers; w++) this.put(w, R_TICK, 0, frameNo, tsSec, 0, 0, 0);
+      for (let w = 0; w < this.channels.length; w++) this.put(w, R_TICK, 0, frameNo, tsSec, 0, 0, 0);
+      this.local.tick(tsSec, frameNo);
       this.nextExpiry = tsSec + 1;
     }
     if (tsSec > this.lastSec || (tsSec === this.lastSec && tsNsec > this.lastNsec)) {
@@ -173,7 +210,12 @@ export class ShardedEngine {
       this.counts[reason] = (this.counts[reason] ?? 0) + 1;
       return;
     }
-    const w = flowHash(pkt) % this.workers;
+    const shard = this.shardOf[flowHash(pkt) & (BUCKETS - 1)];
+    if (shard === 0) {
+      this.local.ingestDecoded(pkt);
+      return;
+    }
+    const w = shard - 1;
     if (pkt.buf !== buf) {
       // a datagram reassembled from fragments: its fields travel with it
       const len = decodedBytes(pkt);
@@ -242,7 +284,7 @@ export class ShardedEngine {
   readonly readBuffers: ReadBuffers = {
     next: (prev, from, to, size) => {
       // records parsed from prev so far go to the workers now
-      for (let w = 0; w < this.workers; w++) this.handOver(w);
+      for (let w = 0; w < this.channels.length; w++) this.handOver(w);
       let buf: Buffer;
       if (size > READ_CHUNK_BYTES) {
         buf = Buffer.allocUnsafe(size); // a record larger than a chunk: read privately, copied to the workers
@@ -263,7 +305,7 @@ export class ShardedEngine {
   /** No slot refers to read chunk number `seq` (or an older one) any more. */
   private released(seq: number): boolean {
     if (seq < 0) return true;
-    for (let w = 0; w < this.workers; w++) {
+    for (let w = 0; w < this.channels.length; w++) {
       const control = this.channels[w].control;
       const seqs = this.slotSeq[w];
       for (let k = 0; k < SLOTS; k++) if (seqs[k] >= 0 && seqs[k] <= seq && Atomics.load(control, C_STATE + k) !== FREE) return false;
@@ -327,22 +369,33 @@ export class ShardedEngine {
 
   /** Hands partly filled slots over (a live capture calls this now and then). */
   flush(): void {
-    for (let w = 0; w < this.workers; w++) this.handOver(w);
+    for (let w = 0; w < this.channels.length; w++) this.handOver(w);
     this.drainOutputs();
   }
 
   /** End of one input: every flow ends (a new capture file shares no connections with it). */
   endOfInput(): void {
-    for (let w = 0; w < this.workers; w++) this.put(w, R_END_INPUT, 0, this.packets + 1, 0, 0, 0, 0);
+    for (let w = 0; w < this.channels.length; w++) this.put(w, R_END_INPUT, 0, this.packets + 1, 0, 0, 0, 0);
+    this.local.endOfInput(this.packets + 1);
   }
 
   /** Every flow ends; the merged summary document is written, last. */
   async finish(capture: Record<string, unknown>): Promise<void> {
     this.endOfInput();
-    for (let w = 0; w < this.workers; w++) {
+    for (let w = 0; w < this.channels.length; w++) {
       this.put(w, R_FINISH, 0, this.packets + 1, 0, 0, 0, 0);
       this.handOver(w);
     }
+    const local = this.local;
+    const localReport: WorkerReport = {
+      summary: local.summary.state(),
+      counts: { ...local.counts },
+      created: local.table.created,
+      evicted: local.table.evicted,
+      shed: local.budget.shed,
+      sizeLog: local.sizeLog ?? [],
+      maxSeverity: local.maxSeverity,
+    };
     let idleSince = Date.now();
     while (this.reports.some((r) => r === null)) {
       if (this.drainOutputs()) idleSince = Date.now();
@@ -352,7 +405,7 @@ export class ShardedEngine {
     }
     await Promise.all(this.exited);
     this.drainOutputs();
-    this.writeSummary(capture, this.reports as WorkerReport[]);
+    this.writeSummary(capture, [localReport, ...(this.reports as WorkerReport[])]);
   }
 
   private writeSummary(capture: Record<string, unknown>, reports: WorkerReport[]): void {
