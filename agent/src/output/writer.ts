@@ -69,19 +69,37 @@ export function encodeValue(v: unknown): string | undefined {
   if (m[HOLDS_SHARED] !== true || typeof (v as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(v) as string | undefined;
   if (Array.isArray(v)) {
     let out = '[';
-    for (let i = 0; i < v.length; i++) out += `${i === 0 ? '' : ','}${encodeValue(v[i]) ?? 'null'}`;
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) out += ',';
+      out += encodeMember(v[i]) ?? 'null';
+    }
     return out + ']';
   }
   const o = v as Record<string, unknown>;
   let out = '{';
-  let first = true;
-  for (const k of Object.keys(o)) {
-    const e = encodeValue(o[k]);
+  for (const k in o) {
+    if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
+    const e = encodeMember(o[k]);
     if (e === undefined) continue;
-    out += `${first ? '' : ','}${keyPrefix(k)}${e}`;
-    first = false;
+    if (out.length > 1) out += ',';
+    out += keyPrefix(k);
+    out += e;
   }
   return out + '}';
+}
+
+/** encodeValue for a member: the common primitives without a call into JSON.stringify. */
+function encodeMember(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'number':
+      return Number.isFinite(v) ? (Object.is(v, -0) ? '0' : String(v)) : 'null';
+    case 'object':
+      return v === null ? 'null' : encodeValue(v);
+    default:
+      return JSON.stringify(v) as string | undefined;
+  }
 }
 
 /** Encoded key prefixes (`"key":`), by key. */
