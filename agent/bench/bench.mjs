@@ -188,12 +188,27 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/**
+ * Reads a file through the page cache before a run, so that every tool starts with it hot
+ * (this machine's memory manager may page out cold page-cache pages between runs).
+ */
+function warm(file) {
+  const fd = openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(8 << 20);
+  try {
+    while (readSync(fd, buf, 0, buf.length, null) > 0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const rows = [];
 async function bench(name, input, cmd, cmdArgs) {
   process.stderr.write(`${name}: ${runs} run(s) ... `);
   const times = [];
   let rss = 0;
   for (let i = 0; i < runs; i++) {
+    warm(input.file);
     const r = await measure(cmd, cmdArgs);
     if (r.code !== 0) {
       const last = r.stderr.trim().split('\n').pop();
@@ -220,9 +235,30 @@ async function bench(name, input, cmd, cmdArgs) {
 
 // ---------------------------------------------------------------- the runs
 const cli = join(repo, 'agent/dist/cli.js');
+let concurrentCeiling = null;
 if (existsSync(cli)) {
   await bench('intransit', full, process.execPath, [cli, 'replay', capture, '--ndjson', '--no-progress']);
-  if (workers > 1) await bench(`intransit --workers ${workers}`, full, process.execPath, [cli, 'replay', capture, '--ndjson', '--no-progress', '--workers', String(workers)]);
+  if (workers > 1) {
+    await bench(`intransit --workers ${workers}`, full, process.execPath, [cli, 'replay', capture, '--ndjson', '--no-progress', '--workers', String(workers)]);
+    // what this machine allows: N independent single-engine replays at once against one
+    // alone. One engine keeps more than a core busy (V8's garbage collector and compiler
+    // threads), so on a machine with N cores this bounds any N-way sharding.
+    process.stderr.write(`${workers} single-engine replays at once: ${runs} run(s) ... `);
+    const times = [];
+    for (let i = 0; i < runs; i++) {
+      warm(full.file);
+      const t0 = process.hrtime.bigint();
+      const all = await Promise.all(Array.from({ length: workers }, () => measure(process.execPath, [cli, 'replay', capture, '--ndjson', '--no-progress'])));
+      if (all.some((r) => r.code !== 0)) break;
+      times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+    const single = rows.find((r) => r.name === 'intransit' && !r.error);
+    if (single && times.length === runs) {
+      const seconds = median(times);
+      process.stderr.write(`${seconds.toFixed(2)} s\n`);
+      concurrentCeiling = { engines: workers, seconds: +seconds.toFixed(3), ratio: +((workers * single.seconds) / seconds).toFixed(2) };
+    } else process.stderr.write('failed\n');
+  }
 } else rows.push({ name: 'intransit', input: basename(capture), error: 'agent/dist/cli.js missing: run npm run build' });
 
 const missing = ['ndpiReader', 'tshark'].filter((c) => !have(c));
@@ -280,6 +316,12 @@ if (ours && sharded) {
   ratios.workers = +(sharded.gbitPerS / ours.gbitPerS).toFixed(2);
   console.log(`throughput ${sharded.name} / single engine: ${ratios.workers}x; peak RSS ${sharded.peakRssMB.toFixed(0)} MB`);
 }
+if (concurrentCeiling) {
+  ratios.machineCeiling = concurrentCeiling.ratio;
+  console.log(
+    `this machine's ceiling for ${concurrentCeiling.engines} engines: ${concurrentCeiling.ratio}x (${concurrentCeiling.engines} independent single-engine replays at once took ${concurrentCeiling.seconds.toFixed(2)} s, one alone ${ours.seconds.toFixed(2)} s)`,
+  );
+}
 if (ours) {
   for (const [label, other] of [
     ['ndpiReader', byName('ndpiReader')],
@@ -290,6 +332,6 @@ if (ours) {
     console.log(`throughput intransit/${label}: ${ratios[label]}x (>1: intransit faster); peak RSS intransit/${label}: ${(ours.peakRssMB / other.peakRssMB).toFixed(2)}x`);
   }
 }
-const result = { date: new Date().toISOString(), node: process.version, capture: { ...full, profile: givenFile ? null : profile, sizeMb, seed }, runs, workers, rows, ratios };
+const result = { date: new Date().toISOString(), node: process.version, cores: (await import('node:os')).availableParallelism(), capture: { ...full, profile: givenFile ? null : profile, sizeMb, seed }, runs, workers, rows, ratios, concurrentCeiling };
 writeFileSync(join(outDir, 'last-bench.json'), JSON.stringify(result, null, 1) + '\n');
 console.log(JSON.stringify(result));
