@@ -7,7 +7,14 @@
 // reference implementation pairs them (echo 8↔0, ...), so both directions of an exchange
 // share one ID, while one-way messages (errors, unsolicited adverts) keep type/code as is.
 // Computed once per session, not per packet; the input is assembled in one reused buffer.
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+
+// One-shot hashing (crypto.hash, Node >= 20.12) costs half of a Hash object per call; this
+// runs once per session. Older Node 20 releases use the Hash object.
+const oneShot = (crypto as unknown as { hash?: (algorithm: string, data: Uint8Array, encoding: 'base64') => string }).hash;
+const sha1Base64: (data: Uint8Array) => string = oneShot
+  ? (data) => oneShot('sha1', data, 'base64')
+  : (data) => crypto.createHash('sha1').update(data).digest('base64');
 
 const PROTO_ICMP = 1;
 const PROTO_TCP = 6;
@@ -83,5 +90,5 @@ export function communityId(
     input.writeUInt16BE(dp, off + 2);
     off += 4;
   }
-  return '1:' + createHash('sha1').update(input.subarray(0, off)).digest('base64');
+  return '1:' + sha1Base64(input.subarray(0, off));
 }
