@@ -340,4 +340,27 @@ export class Engine {
     this.out.write(doc);
     this.out.flush();
   }
+
+  // --- what a long-running command (live, mirror) asks of an engine: live/packet-engine.ts
+
+  /** Flows open now. */
+  openFlows(): number {
+    return this.table.size;
+  }
+
+  /** Session documents written so far. */
+  sessionsWritten(): number {
+    return this.summary.sessions;
+  }
+
+  /**
+   * The wall clock reached second `nowSec` while no packet came to say so: a capture tick
+   * before the next record, as a sharded engine's engines take it, so flows idle out.
+   */
+  expireIdle(nowSec: number): void {
+    this.tick(nowSec, this.packets + 1);
+  }
+
+  /** Nothing is held for another thread here (a sharded engine hands its slots over). */
+  flush(): void {}
 }

@@ -1,7 +1,8 @@
 // `intransit live -i IFACE`: audits the traffic of a network interface as it happens,
 // through libpcap (the optional `cap` binding).
 
-import { Engine } from '../engine.js';
+import type { PacketEngine } from '../live/packet-engine.js';
+import { engineFor, WORKERS_HELP, workersFlag } from '../live/engines.js';
 import { openOutputs, OUTPUT_FLAGS, OUTPUT_HELP } from './outputs.js';
 import { parseArgs, UsageError } from './args.js';
 import { parseHostPort } from '../live/address.js';
@@ -23,7 +24,7 @@ summary is written when it stops (--duration, SIGINT or SIGTERM).
   --health ADDR:PORT   HTTP health endpoint: 200 with JSON counters while capturing
   --stats-interval S   log counters on standard error every S seconds (default 60, 0: never)
   --max-flows N        hard cap on concurrent flows (default 100000)
-${OUTPUT_HELP}  -h, --help           this help
+${WORKERS_HELP}${OUTPUT_HELP}  -h, --help           this help
 
 Needs libpcap (apt-get install libpcap-dev && npm rebuild cap) and the right to capture
 (root, or CAP_NET_RAW and CAP_NET_ADMIN on the node binary). On a VPC Traffic Mirroring
@@ -46,6 +47,7 @@ export async function live(argv: string[]): Promise<number> {
     health: 'string',
     'stats-interval': 'number',
     'max-flows': 'number',
+    workers: 'number',
     help: 'boolean',
   });
   if (flags.help) {
@@ -59,12 +61,13 @@ export async function live(argv: string[]): Promise<number> {
   if (!Number.isInteger(snaplen) || snaplen < 64 || snaplen > 262144) throw new UsageError('--snaplen takes 64 to 262144');
   const bufferMb = (flags['buffer-mb'] as number | undefined) ?? 64;
   if (bufferMb < 1 || bufferMb > 2047) throw new UsageError('--buffer-mb takes 1 to 2047');
+  const workers = workersFlag(flags.workers);
   const health = flags.health !== undefined ? parseHostPort(String(flags.health), '0.0.0.0', '--health') : undefined;
   const log = (line: string): void => void process.stderr.write(`intransit: ${line}\n`);
 
   const outputs = await openOutputs(flags, { command: 'live', source: iface });
   const maxFlows = flags['max-flows'] as number | undefined;
-  const engine = new Engine(outputs.sink, { flows: maxFlows ? { maxFlows } : {} });
+  const engine: PacketEngine = await engineFor(outputs.sink, { workers, maxFlows });
   const capture = new LiveCapture(engine, {
     iface,
     filter: (flags.bpf as string | undefined) ?? '',
@@ -74,6 +77,7 @@ export async function live(argv: string[]): Promise<number> {
   try {
     capture.open();
   } catch (e) {
+    await engine.terminate?.();
     if (!(e instanceof LiveSetupError)) throw e;
     await outputs.close();
     log(e.message);

@@ -2,7 +2,8 @@
 // sessions' VXLAN (or GENEVE from a Gateway Load Balancer endpoint) on a UDP socket and
 // audits the traffic inside, with the mirror doctor watching the configuration.
 
-import { Engine } from '../engine.js';
+import type { PacketEngine } from '../live/packet-engine.js';
+import { engineFor, WORKERS_HELP, workersFlag } from '../live/engines.js';
 import { openOutputs, OUTPUT_FLAGS, OUTPUT_HELP } from './outputs.js';
 import { parseArgs, UsageError } from './args.js';
 import { parseHostPort } from '../live/address.js';
@@ -32,7 +33,7 @@ on each instance behind the target's Network Load Balancer).
                        SDK's default credentials (needs the iam-policy's Describe* rights)
   --stats-interval S   log counters on standard error every S seconds (default 60, 0: never)
   --max-flows N        hard cap on concurrent flows (default 100000)
-${OUTPUT_HELP}  -h, --help           this help
+${WORKERS_HELP}${OUTPUT_HELP}  -h, --help           this help
 
 The mirror doctor reports once per mirror session (VNI), on standard error and in the
 summary (intransit.summary.mirror): packets cut short (PacketLength, MTU), connections
@@ -53,6 +54,7 @@ export async function mirror(argv: string[]): Promise<number> {
     enrich: 'boolean',
     'stats-interval': 'number',
     'max-flows': 'number',
+    workers: 'number',
     help: 'boolean',
   });
   if (flags.help) {
@@ -63,6 +65,7 @@ export async function mirror(argv: string[]): Promise<number> {
   const listen = parseHostPort(String(flags.listen ?? '0.0.0.0:4789'), '0.0.0.0', '--listen');
   const encapFlag = flags.encap === undefined ? (listen.port === 6081 ? 'geneve' : 'vxlan') : String(flags.encap);
   if (encapFlag !== 'vxlan' && encapFlag !== 'geneve') throw new UsageError(`--encap takes vxlan or geneve, not "${encapFlag}"`);
+  const workers = workersFlag(flags.workers);
   const health = flags.health !== undefined ? parseHostPort(String(flags.health), '0.0.0.0', '--health') : undefined;
   const rcvbufMb = (flags['rcvbuf-mb'] as number | undefined) ?? 32;
   if (rcvbufMb < 0.0625 || rcvbufMb > 2047) throw new UsageError('--rcvbuf-mb takes 0.0625 to 2047');
@@ -89,12 +92,13 @@ export async function mirror(argv: string[]): Promise<number> {
   let receiver: MirrorReceiver | null = null;
   const sink = new MirrorSink(outputs.sink, doctor, () => ({ ...(receiver?.socketReport() ?? {}), ...doctor.report() }), transform);
   const maxFlows = flags['max-flows'] as number | undefined;
-  const engine = new Engine(sink, { flows: maxFlows ? { maxFlows } : {} });
+  const engine: PacketEngine = await engineFor(sink, { workers, maxFlows });
   receiver = new MirrorReceiver(engine, doctor, { listen, encapsulation: encapFlag as Encapsulation, rcvbufBytes: Math.round(rcvbufMb * 1048576) });
   try {
     await receiver.bind();
   } catch (e) {
     stopEnrichment?.();
+    await engine.terminate?.();
     await outputs.close();
     log((e as Error).message);
     return 2;

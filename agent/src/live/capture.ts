@@ -5,7 +5,7 @@
 // taken from the interface's own counters (what libpcap reports as ps_ifdrop).
 
 import { existsSync, readFileSync } from 'node:fs';
-import type { Engine } from '../engine.js';
+import type { PacketEngine } from './packet-engine.js';
 import { WallClock } from './clock.js';
 import type { Counters, PacketSource } from './service.js';
 import { capLinktype, LiveSetupError, loadCap, openErrorMessage, type CapHandle } from './pcap.js';
@@ -57,9 +57,10 @@ export class LiveCapture implements PacketSource {
   private ifDropsAtStart: number | null = null;
   private ifDrops: number | null = null;
   private lastPackets = 0;
+  private fatal: (message: string) => void = () => {};
 
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: PacketEngine,
     private readonly opts: CaptureOptions,
   ) {
     // cap copies each packet into this buffer, cut to its size: it is the snaplen
@@ -94,10 +95,17 @@ export class LiveCapture implements PacketSource {
     clock.read();
     // a cut packet's wire length is unknown to the binding; the decoder reads the
     // declared lengths from the headers, so only the byte counters see this
-    this.engine.packet(this.buffer, 0, nbytes, nbytes, this.linktype, clock.sec, clock.nsec);
+    try {
+      this.engine.packet(this.buffer, 0, nbytes, nbytes, this.linktype, clock.sec, clock.nsec);
+    } catch (e) {
+      // the engine cannot go on (a worker thread of a sharded one died): stop the run
+      this.fatal(`live: ${e instanceof Error ? e.message : String(e)}`);
+    }
   };
 
-  start(): void {}
+  start(fatal: (message: string) => void): void {
+    this.fatal = fatal;
+  }
 
   stop(): void {
     if (this.stopped) return;
@@ -127,7 +135,7 @@ export class LiveCapture implements PacketSource {
     const rate = Math.round((this.packets - this.lastPackets) / intervalSec);
     this.lastPackets = this.packets;
     const drops = this.ifDrops === null ? 'interface drops unknown' : `${this.ifDrops} dropped by the interface`;
-    return `${this.opts.iface}: ${this.packets} packets (${rate}/s), ${drops}, capture-buffer drops not reported by the cap binding, ${this.engine.table.size} flows open, ${this.engine.summary.sessions} sessions written`;
+    return `${this.opts.iface}: ${this.packets} packets (${rate}/s), ${drops}, capture-buffer drops not reported by the cap binding, ${this.engine.openFlows()} flows open, ${this.engine.sessionsWritten()} sessions written`;
   }
 
   captureInfo(): Record<string, unknown> {

@@ -3,9 +3,11 @@
 // SIGTERM arrives, or the source fails. Meanwhile flows idle out on the wall clock,
 // output is flushed every second, counters are logged periodically and served on the
 // health endpoint. Stopping ends every flow and writes the summary well within 5 s.
+// With --workers N the engine is sharded over worker threads: records of a quiet shard
+// are handed over every HANDOVER_MS, and worker threads never outlive the run.
 
 import type { Server } from 'node:http';
-import type { Engine } from '../engine.js';
+import type { PacketEngine } from './packet-engine.js';
 import type { Outputs } from '../cli/outputs.js';
 import { startHealthServer } from './health.js';
 import type { HostPort } from './address.js';
@@ -37,8 +39,21 @@ export interface RunOptions {
 }
 
 const STOP_DEADLINE_MS = 5000;
+/** How long a record may wait in a partly filled slot for a worker thread (sharded engine). */
+const HANDOVER_MS = 150;
 
-export async function runUntilStopped(engine: Engine, outputs: Outputs, source: PacketSource, opts: RunOptions): Promise<number> {
+export async function runUntilStopped(engine: PacketEngine, outputs: Outputs, source: PacketSource, opts: RunOptions): Promise<number> {
+  try {
+    return await run(engine, outputs, source, opts);
+  } catch (e) {
+    // worker threads left running would keep the process alive after the error
+    source.stop();
+    await engine.terminate?.();
+    throw e;
+  }
+}
+
+async function run(engine: PacketEngine, outputs: Outputs, source: PacketSource, opts: RunOptions): Promise<number> {
   let stopping = false;
   let health: Server | null = null;
   const started = Date.now();
@@ -48,8 +63,8 @@ export async function runUntilStopped(engine: Engine, outputs: Outputs, source: 
       command: opts.command,
       uptime_s: Math.round((Date.now() - started) / 1000),
       packets: engine.packets,
-      flows: engine.table.size,
-      sessions: engine.summary.sessions,
+      flows: engine.openFlows(),
+      sessions: engine.sessionsWritten(),
       ...source.counters(),
     }));
     const a = health.address();
@@ -73,12 +88,23 @@ export async function runUntilStopped(engine: Engine, outputs: Outputs, source: 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  // an engine failing here (a worker thread died) stops the run with exit status 2
+  const guarded = (what: () => void) => (): void => {
+    if (stopping) return;
+    try {
+      what();
+    } catch (e) {
+      requestStop(2, `${opts.command}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+
+  const expireIdle = guarded(() => engine.expireIdle(WallClock.nowSec()));
   const timers: NodeJS.Timeout[] = [];
   let lastStats = Date.now();
   timers.push(
     setInterval(() => {
       // flows idle out on the wall clock even when no packet arrives to advance time
-      engine.table.expire(WallClock.nowSec());
+      expireIdle();
       source.tick?.();
       outputs.sink.flush();
       const now = Date.now();
@@ -88,6 +114,8 @@ export async function runUntilStopped(engine: Engine, outputs: Outputs, source: 
       }
     }, 1000),
   );
+  // a no-op for one engine; a sharded one hands partly filled slots over to its workers
+  timers.push(setInterval(guarded(() => engine.flush()), HANDOVER_MS));
   if (opts.durationSec !== undefined && opts.durationSec > 0) {
     timers.push(setTimeout(() => requestStop(0, 'duration'), opts.durationSec * 1000));
   }
@@ -108,7 +136,7 @@ export async function runUntilStopped(engine: Engine, outputs: Outputs, source: 
   deadline.unref();
   if (code !== 0) opts.log(reason);
   source.tick?.();
-  engine.finish(source.captureInfo());
+  await engine.finish(source.captureInfo());
   await outputs.close();
   if (health) await new Promise<void>((r) => health!.close(() => r()));
   process.off('SIGINT', onSignal);

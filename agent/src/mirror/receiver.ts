@@ -6,7 +6,7 @@
 
 import dgram from 'node:dgram';
 import { readSync } from 'node:fs';
-import type { Engine } from '../engine.js';
+import type { PacketEngine } from '../live/packet-engine.js';
 import { LINKTYPE_GENEVE_PAYLOAD, LINKTYPE_VXLAN_PAYLOAD } from '../decode/layers.js';
 import { WallClock } from '../live/clock.js';
 import { formatHostPort, type HostPort } from '../live/address.js';
@@ -53,7 +53,7 @@ export class MirrorReceiver implements PacketSource {
   private readonly vxlanPayload: boolean;
 
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: PacketEngine,
     private readonly doctor: MirrorDoctor,
     private readonly opts: ReceiverOptions,
   ) {
@@ -117,6 +117,15 @@ export class MirrorReceiver implements PacketSource {
   // at low rates events come one per datagram anyway.
   private readonly onMessage = (msg: Buffer, rinfo: dgram.RemoteInfo): void => {
     if (this.stopped) return;
+    try {
+      this.receive(msg, rinfo);
+    } catch (e) {
+      // the engine cannot go on (a worker thread of a sharded one died): stop the run
+      this.fatal(`mirror: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+
+  private receive(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     this.handle(msg, msg.length, rinfo.address);
     const fd = this.fd;
     if (fd < 0) return;
@@ -140,7 +149,7 @@ export class MirrorReceiver implements PacketSource {
       this.drained++;
       this.handle(buf, len, null);
     }
-  };
+  }
 
   private handle(buf: Buffer, len: number, source: string | null): void {
     this.datagrams++;
@@ -189,7 +198,7 @@ export class MirrorReceiver implements PacketSource {
     const rate = Math.round((this.datagrams - this.lastDatagrams) / intervalSec);
     this.lastDatagrams = this.datagrams;
     const drops = this.drops === null ? 'drops unknown' : `${this.drops} dropped by the socket`;
-    return `${this.datagrams} datagrams (${rate}/s), ${drops}, ${this.engine.table.size} flows open, ${this.engine.summary.sessions} sessions written`;
+    return `${this.datagrams} datagrams (${rate}/s), ${drops}, ${this.engine.openFlows()} flows open, ${this.engine.sessionsWritten()} sessions written`;
   }
 
   private get where(): string {

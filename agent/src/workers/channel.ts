@@ -26,7 +26,11 @@ export const C_LEN = SLOTS; // SLOTS words
 export const C_WRITTEN = 2 * SLOTS; // output bytes written (wraps at 2^32)
 export const C_READ = 2 * SLOTS + 1; // output bytes read
 export const C_FAILED = 2 * SLOTS + 2; // the worker stopped on an error
-export const CONTROL_WORDS = 2 * SLOTS + 3;
+// published by the worker after each slot it consumes and at each tick, for the live
+// commands' counters (read as unsigned)
+export const C_OPEN_FLOWS = 2 * SLOTS + 3; // flows open in its engine
+export const C_SESSIONS = 2 * SLOTS + 4; // session documents its engine wrote
+export const CONTROL_WORDS = 2 * SLOTS + 5;
 
 // record kinds
 export const R_PACKET = 1; // a capture record: header, then the frame's captured bytes

@@ -8,10 +8,13 @@ import { Packet } from '../decode/packet.js';
 import { NdjsonWriter } from '../output/writer.js';
 import { auditorFor } from '../audit/setup.js';
 import {
-  C_FAILED, C_LEN, C_STATE, Channel, FREE, FULL, HEADER_BYTES, OUT_BYTES, R_BIG, R_DECODED, R_END_INPUT, R_FINISH, R_PACKET, R_REF, R_TICK, SLOT_BYTES, SLOTS,
+  C_FAILED, C_LEN, C_OPEN_FLOWS, C_SESSIONS, C_STATE, Channel, FREE, FULL, HEADER_BYTES, OUT_BYTES, R_BIG, R_DECODED, R_END_INPUT, R_FINISH, R_PACKET, R_REF, R_TICK, SLOT_BYTES, SLOTS,
   pad8, type WorkerReport, type WorkerSetup,
 } from './channel.js';
 import { readDecoded } from './packet-record.js';
+
+/** Longest a written document waits in this worker's batch (wall time, checked per slot). */
+const FLUSH_MS = 500;
 
 const setup = workerData as WorkerSetup & { port: MessagePort };
 const ch = new Channel(setup);
@@ -40,6 +43,14 @@ function run(): void {
   const chunks = setup.chunks.map((c) => Buffer.from(c));
   const { control, f64, u32, slots } = ch;
   let slot = 0;
+  // the counters the reader shows (live commands): flows open, sessions written
+  const publish = (): void => {
+    Atomics.store(control, C_OPEN_FLOWS, engine.table.size | 0);
+    Atomics.store(control, C_SESSIONS, engine.summary.sessions | 0);
+  };
+  // documents reach the reader at least this often even when few are written (a live
+  // capture's slots come at least once a second): a batch waits at most ~FLUSH_MS
+  let flushedAt = Date.now();
   for (;;) {
     while (Atomics.load(control, C_STATE + slot) !== FULL) Atomics.wait(control, C_STATE + slot, FREE, 1000);
     const base = slot * SLOT_BYTES;
@@ -53,8 +64,10 @@ function run(): void {
       const q = p >> 2;
       if (kind === R_REF) engine.ingest(frameNo, chunks[u32[q + 9]], u32[q + 10], len, u32[q + 7], u32[q + 8], tsSec, u32[q + 6]);
       else if (kind === R_PACKET) engine.ingest(frameNo, slots, p + HEADER_BYTES, len, u32[q + 7], u32[q + 8], tsSec, u32[q + 6]);
-      else if (kind === R_TICK) engine.tick(tsSec, frameNo);
-      else if (kind === R_END_INPUT) engine.endOfInput(frameNo);
+      else if (kind === R_TICK) {
+        engine.tick(tsSec, frameNo);
+        publish();
+      } else if (kind === R_END_INPUT) engine.endOfInput(frameNo);
       else if (kind === R_DECODED) {
         readDecoded(decoded, f64, slots, p + HEADER_BYTES);
         engine.ingestDecoded(decoded);
@@ -68,8 +81,14 @@ function run(): void {
       } else if (kind === R_FINISH) finished = true;
       p += HEADER_BYTES + (kind === R_REF ? 0 : pad8(len));
     }
+    publish();
     Atomics.store(control, C_STATE + slot, FREE);
     ch.ring();
+    const now = Date.now();
+    if (now - flushedAt >= FLUSH_MS) {
+      out.flush();
+      flushedAt = now;
+    }
     slot = (slot + 1) % SLOTS;
     if (finished) break;
   }

@@ -40,7 +40,7 @@ import { Engine } from '../engine.js';
 import { auditorFor } from '../audit/setup.js';
 import type { PacketSink, ReadBuffers } from '../capture/types.js';
 import {
-  C_FAILED, C_LEN, C_STATE, Channel, FREE, FULL, HEADER_BYTES, R_BIG, R_DECODED, R_END_INPUT, R_FINISH, R_PACKET, R_REF, R_TICK, READ_CHUNKS, READ_CHUNK_BYTES, SLOT_BYTES, SLOTS,
+  C_FAILED, C_LEN, C_OPEN_FLOWS, C_SESSIONS, C_STATE, Channel, FREE, FULL, HEADER_BYTES, R_BIG, R_DECODED, R_END_INPUT, R_FINISH, R_PACKET, R_REF, R_TICK, READ_CHUNKS, READ_CHUNK_BYTES, SLOT_BYTES, SLOTS,
   pad8, type WorkerReport, type WorkerSetup,
 } from './channel.js';
 import { decodedBytes, writeDecoded } from './packet-record.js';
@@ -83,7 +83,8 @@ export class ShardedEngine {
   private lastSec = 0;
   private lastNsec = 0;
   private nextExpiry = 0;
-  private readonly pkt = new Packet();
+  /** The packet `packet` decoded last (the mirror doctor reads it). */
+  readonly pkt = new Packet();
   private readonly decoder = new Decoder();
   private readonly counts: Record<string, number> = Object.create(null);
   private readonly summary: Summary;
@@ -446,5 +447,33 @@ export class ShardedEngine {
   /** Stops the workers (after an error). */
   async terminate(): Promise<void> {
     await Promise.all(this.threads.map((t) => t.terminate()));
+  }
+
+  // --- what a long-running command (live, mirror) asks of an engine: live/packet-engine.ts
+
+  /** Flows open now: this thread's engine's, and each worker's as of its last slot or tick. */
+  openFlows(): number {
+    let n = this.local.table.size;
+    for (const ch of this.channels) n += Atomics.load(ch.control, C_OPEN_FLOWS) >>> 0;
+    return n;
+  }
+
+  /** Session documents written so far (a worker's as of its last slot or tick). */
+  sessionsWritten(): number {
+    let n = this.local.summary.sessions;
+    for (const ch of this.channels) n += Atomics.load(ch.control, C_SESSIONS) >>> 0;
+    return n;
+  }
+
+  /**
+   * The wall clock reached second `nowSec` while no packet came to say so: a capture tick
+   * before the next record for every engine, handed over at once so that quiet shards act
+   * on it.
+   */
+  expireIdle(nowSec: number): void {
+    const frameNo = this.packets + 1;
+    for (let w = 0; w < this.channels.length; w++) this.put(w, R_TICK, 0, frameNo, nowSec, 0, 0, 0);
+    this.local.tick(nowSec, frameNo);
+    this.flush();
   }
 }
