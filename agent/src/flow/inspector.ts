@@ -70,6 +70,7 @@ export class AppInspector {
       this.route(fromA, buf, off, len);
       return;
     }
+    if (this.transport === 'tcp' && this.a === null && this.b === null && !this.aGap && !this.bGap && this.identifyFirst(fromA, buf, off, len)) return;
     if (this.transport === 'udp') {
       if (fromA) this.aDatagrams++;
       else this.bDatagrams++;
@@ -147,6 +148,28 @@ export class AppInspector {
     if (fromA) this.aLen += n;
     else this.bLen += n;
     return n;
+  }
+
+  /**
+   * The first bytes of a TCP flow, with nothing kept yet: when they identify the protocol by
+   * themselves (a TLS record header, an HTTP request line: nearly always), the parser gets
+   * them straight from the stream, with no copy kept for identification. Otherwise (too few
+   * bytes, or the other side must speak first) false: they take the general path. Decides as
+   * tryIdentify would with these bytes kept.
+   */
+  private identifyFirst(fromA: boolean, buf: Buffer, off: number, len: number): boolean {
+    const n = len < IDENTIFY_BYTES ? len : IDENTIFY_BYTES;
+    const chunk = buf.subarray(off, off + n);
+    const full = n >= IDENTIFY_BYTES;
+    const aIsOrigin = this.origin !== 1;
+    // signatures take the client's bytes first
+    const r = aIsOrigin === fromA ? identify('tcp', chunk, EMPTY, full, false) : identify('tcp', EMPTY, chunk, false, full);
+    if (r === null || r === NEED_MORE) return false;
+    this.protocol = r;
+    this.aIsClient = aIsOrigin;
+    this.start(r.name);
+    if (!this.done) this.route(fromA, buf, off, len);
+    return true;
   }
 
   private tryIdentify(ending: boolean): void {
