@@ -6,7 +6,6 @@ import type { Flow } from '../flow/flow.js';
 import { TUNNEL_NAMES, TUNNEL_VXLAN, TUNNEL_GENEVE, TUNNEL_GRE, TUNNEL_ERSPAN } from '../decode/packet.js';
 import { communityId } from '../flow/community-id.js';
 import type { InspectionResult } from '../flow/inspection-result.js';
-import { holdsShared } from './writer.js';
 import { ipString, isoTime } from './format.js';
 
 /** Which side originated the flow: true when side A (the first sender) did. */
@@ -74,7 +73,6 @@ export function sessionDocument(f: Flow, r: InspectionResult | null, extras: Ses
   if (t) {
     doc.tls = t.tls as SessionDoc['tls'];
     doc.intransit.tls = t.intransitTls;
-    holdsShared(doc.intransit); // intransit.tls holds certificate and client facts shared by sessions
   }
   const unobservable: string[] = [];
   if (r !== null && proto) {

@@ -1,5 +1,6 @@
-// Batched NDJSON output: documents are encoded straight into one output buffer and written
-// in large chunks, so per-session output costs one JSON encoding and no syscall.
+// Batched NDJSON output: documents are encoded straight into one output buffer (see
+// json-encoder.ts) and written in large chunks, so per-session output costs one JSON encoding
+// and no syscall.
 //
 // Standard output on a pipe (`| jq`, `| filebeat`) is written with blocking writes to its
 // file descriptor: Node's stream for a pipe is asynchronous, so a replay, whose read loop
@@ -8,6 +9,7 @@
 // backpressure we want: memory stays flat. Files and terminals are synchronous already.
 
 import { fstatSync, writeSync } from 'node:fs';
+import { BufferEncoder, OVERFLOW } from './json-encoder.js';
 
 export interface DocumentSink {
   /**
@@ -22,96 +24,10 @@ export interface DocumentSink {
 
 /** Top-level objects whose encodings are remembered (a session's documents share them). */
 const MEMO_SIZE = 8;
-/** Room kept free in the output buffer for the keys and punctuation of one document. */
-const KEY_ROOM = 1024;
+/** Free room below which the buffer is written out before a document. */
+const RESERVE = 16 * 1024;
 
-// Encodings of objects marked shared(): immutable values that recur in many documents (a
-// rule's description, a certificate's x509 facts, a kind of client's offer), encoded once for
-// as long as they live. Objects marked holdsShared() contain such values somewhere below:
-// they are encoded member by member so that those parts come from the cache.
-// The marks are symbol-keyed properties: JSON.stringify and Object.keys do not see them, and
-// they cost a property store, where a WeakSet entry costs an ephemeron the GC has to trace.
-// The shared mark (and the encoding it keeps) is not enumerable, so a copy of a shared object
-// made with spread or Object.assign is not shared: it may be modified.
-const SHARED = Symbol('intransit.shared');
-const HOLDS_SHARED = Symbol('intransit.holdsShared');
-type Marked = { [SHARED]?: string | null; [HOLDS_SHARED]?: true };
-
-/**
- * Marks `o` as shared by many documents and never modified: writers encode it once and
- * reuse the encoding for as long as it lives.
- */
-export function shared<T extends object>(o: T): T {
-  Object.defineProperty(o, SHARED, { value: null, writable: true, enumerable: false, configurable: false });
-  return o;
-}
-
-/** Marks `o` as containing shared() values (directly or deeper): see encodeValue. */
-export function holdsShared<T extends object>(o: T): T {
-  (o as Marked)[HOLDS_SHARED] = true;
-  return o;
-}
-
-/**
- * JSON.stringify(v), with the encodings of shared() objects reused. Plain data only (what
- * the documents hold); anything else goes to JSON.stringify.
- */
-export function encodeValue(v: unknown): string | undefined {
-  if (typeof v !== 'object' || v === null) return JSON.stringify(v) as string | undefined;
-  const m = v as Marked;
-  const enc = m[SHARED];
-  if (enc !== undefined) {
-    if (enc !== null) return enc;
-    const s = JSON.stringify(v) as string;
-    m[SHARED] = s;
-    return s;
-  }
-  if (m[HOLDS_SHARED] !== true || typeof (v as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(v) as string | undefined;
-  if (Array.isArray(v)) {
-    let out = '[';
-    for (let i = 0; i < v.length; i++) {
-      if (i > 0) out += ',';
-      out += encodeMember(v[i]) ?? 'null';
-    }
-    return out + ']';
-  }
-  const o = v as Record<string, unknown>;
-  let out = '{';
-  for (const k in o) {
-    if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
-    const e = encodeMember(o[k]);
-    if (e === undefined) continue;
-    if (out.length > 1) out += ',';
-    out += keyPrefix(k);
-    out += e;
-  }
-  return out + '}';
-}
-
-/** encodeValue for a member: the common primitives without a call into JSON.stringify. */
-function encodeMember(v: unknown): string | undefined {
-  switch (typeof v) {
-    case 'boolean':
-      return v ? 'true' : 'false';
-    case 'number':
-      return Number.isFinite(v) ? (Object.is(v, -0) ? '0' : String(v)) : 'null';
-    case 'object':
-      return v === null ? 'null' : encodeValue(v);
-    default:
-      return JSON.stringify(v) as string | undefined;
-  }
-}
-
-/** Encoded key prefixes (`"key":`), by key. */
-const keyPrefixes = new Map<string, string>();
-function keyPrefix(k: string): string {
-  let p = keyPrefixes.get(k);
-  if (p === undefined) {
-    p = `${JSON.stringify(k)}:`;
-    if (keyPrefixes.size < 4096) keyPrefixes.set(k, p);
-  }
-  return p;
-}
+export { shared, encodeValue } from './json-encoder.js';
 
 export class NdjsonWriter implements DocumentSink {
   private buf: Buffer;
@@ -124,7 +40,6 @@ export class NdjsonWriter implements DocumentSink {
   // A session's document and its findings share source, destination, network, tls (and the
   // findings their intransit object): each is encoded once. Least recently used goes first.
   private readonly memoObjs: (object | null)[] = new Array<object | null>(MEMO_SIZE).fill(null);
-  private readonly memoStrs: string[] = new Array<string>(MEMO_SIZE).fill('');
   private readonly memoGen = new Float64Array(MEMO_SIZE).fill(-1);
   private readonly memoStart = new Int32Array(MEMO_SIZE);
   private readonly memoEnd = new Int32Array(MEMO_SIZE);
@@ -132,10 +47,7 @@ export class NdjsonWriter implements DocumentSink {
   private useClock = 0;
   /** useClock when the current document started: slots used since hold its members. */
   private docClock = 0;
-  // the parts of the document being written: key prefix, then encoding or memo slot (-1: none)
-  private readonly partKeys: string[] = [];
-  private readonly partStrs: string[] = [];
-  private readonly partSlots: number[] = [];
+  private readonly enc: BufferEncoder;
   // file descriptor written directly (standard output on a pipe or socket), -1: the stream
   private readonly fd: number;
 
@@ -144,6 +56,7 @@ export class NdjsonWriter implements DocumentSink {
     private readonly batchBytes = 1 << 18,
   ) {
     this.buf = Buffer.allocUnsafe(batchBytes);
+    this.enc = new BufferEncoder(this.buf);
     this.fd = pipeFd(stream);
     stream.on('error', (e: NodeJS.ErrnoException) => {
       // a closed pipe (`| head`) ends output quietly; anything else is reported once
@@ -153,9 +66,9 @@ export class NdjsonWriter implements DocumentSink {
   }
 
   /**
-   * One document, encoded member by member: the bytes are those of JSON.stringify(doc), but
-   * members already encoded for an earlier document (the same object) are copied, not
-   * encoded again.
+   * One document, encoded member by member into the buffer: the bytes are those of
+   * JSON.stringify(doc), but a member that is the same object as one of an earlier document
+   * still in the buffer is copied from there, not encoded again.
    */
   write(doc: object): void {
     if (this.broken) return;
@@ -163,70 +76,91 @@ export class NdjsonWriter implements DocumentSink {
       this.writeLine(JSON.stringify(doc));
       return;
     }
-    const d = doc as Record<string, unknown>;
-    const keys = this.partKeys;
-    const strs = this.partStrs;
-    const slots = this.partSlots;
-    keys.length = strs.length = slots.length = 0;
+    if (this.len + RESERVE > this.buf.length) this.flush();
+    const start = this.len;
+    let end = this.tryDocument(doc as Record<string, unknown>, start);
+    if (end < 0 && start > 0) {
+      // it did not fit after the documents before it: write those out and start afresh
+      this.forget(start);
+      this.flush();
+      end = this.tryDocument(doc as Record<string, unknown>, 0);
+    }
+    if (end < 0) {
+      // larger than the buffer
+      this.forget(0);
+      this.writeLine(JSON.stringify(doc));
+      return;
+    }
+    this.len = end;
+  }
+
+  private tryDocument(d: Record<string, unknown>, p: number): number {
+    try {
+      return this.document(d, p);
+    } catch (e) {
+      if (e === OVERFLOW) return -1;
+      throw e;
+    }
+  }
+
+  private document(d: Record<string, unknown>, p: number): number {
+    const enc = this.enc;
+    const buf = this.buf;
+    const gen = this.generation;
     this.docClock = this.useClock;
-    let size = KEY_ROOM;
+    if (p + 2 > buf.length) throw OVERFLOW;
+    buf[p++] = 0x7b; // {
+    let first = true;
     for (const k in d) {
       if (!Object.prototype.hasOwnProperty.call(d, k)) continue;
       const v = d[k];
-      let str: string | undefined;
-      let slot = -1;
-      if (typeof v === 'object' && v !== null) {
-        slot = this.memoSlot(v);
-        if (slot >= 0) {
-          size += this.memoGen[slot] === this.generation ? this.memoEnd[slot] - this.memoStart[slot] : 3 * this.memoStrs[slot].length;
-          str = '';
-        } else {
-          str = this.encodeObject(v);
-          if (str !== undefined) slot = this.remember(v, str);
+      if (BufferEncoder.skipped(v)) continue;
+      if (typeof v === 'object' && v !== null && typeof (v as { toJSON?: unknown }).toJSON !== 'function') {
+        if (!first) {
+          if (p >= buf.length) throw OVERFLOW;
+          buf[p++] = 0x2c; // ,
         }
-      } else str = JSON.stringify(v) as string | undefined;
-      if (str === undefined) continue; // undefined, functions and symbols: the key is skipped
-      const key = keyPrefix(k);
-      keys.push(key);
-      strs.push(str);
-      slots.push(slot);
-      size += 3 * (key.length + str.length) + 2;
-    }
-    if (this.len + size > this.buf.length) {
-      this.flush();
-      if (size > this.buf.length) {
-        let line = '{';
-        for (let i = 0; i < keys.length; i++) line += `${i === 0 ? '' : ','}${keys[i]}${slots[i] >= 0 ? this.memoStrs[slots[i]] : strs[i]}`;
-        this.writeLine(line + '}');
-        return;
+        first = false;
+        p = enc.key(k, p);
+        let slot = this.memoSlot(v);
+        if (slot >= 0 && this.memoGen[slot] === gen) {
+          // still in the buffer: copy the bytes written for an earlier document
+          const from = this.memoStart[slot];
+          const to = this.memoEnd[slot];
+          if (p + (to - from) > buf.length) throw OVERFLOW;
+          buf.copyWithin(p, from, to);
+          p += to - from;
+          continue;
+        }
+        const at = p;
+        p = enc.value(v, p);
+        if (slot < 0) slot = this.remember(v);
+        if (slot >= 0) {
+          this.memoGen[slot] = gen;
+          this.memoStart[slot] = at;
+          this.memoEnd[slot] = p;
+        }
+        continue;
       }
-    }
-    const buf = this.buf;
-    const gen = this.generation;
-    let p = this.len;
-    buf[p++] = 0x7b; // {
-    for (let i = 0; i < keys.length; i++) {
-      if (i > 0) buf[p++] = 0x2c; // ,
-      p += buf.write(keys[i], p);
-      const slot = slots[i];
-      if (slot < 0) p += buf.write(strs[i], p);
-      else if (this.memoGen[slot] === gen) {
-        // still in the buffer: copy the bytes written for an earlier document
-        const start = this.memoStart[slot];
-        const end = this.memoEnd[slot];
-        buf.copy(buf, p, start, end);
-        p += end - start;
-      } else {
-        const start = p;
-        p += buf.write(this.memoStrs[slot], p);
-        this.memoGen[slot] = gen;
-        this.memoStart[slot] = start;
-        this.memoEnd[slot] = p;
+      const pre = typeof v === 'object' && v !== null ? (JSON.stringify(v) as string | undefined) : undefined;
+      if (pre === undefined && typeof v === 'object' && v !== null) continue; // toJSON gave nothing
+      if (!first) {
+        if (p >= buf.length) throw OVERFLOW;
+        buf[p++] = 0x2c;
       }
+      first = false;
+      p = enc.key(k, p);
+      p = pre !== undefined ? enc.text(pre, p) : enc.value(v, p);
     }
+    if (p + 2 > buf.length) throw OVERFLOW;
     buf[p++] = 0x7d; // }
     buf[p++] = 10;
-    this.len = p;
+    return p;
+  }
+
+  /** Encodings recorded at or after `from` in the current buffer are gone (a document undone). */
+  private forget(from: number): void {
+    for (let i = 0; i < MEMO_SIZE; i++) if (this.memoGen[i] === this.generation && this.memoEnd[i] > from) this.memoGen[i] = -1;
   }
 
   /** Whole NDJSON lines encoded elsewhere (the workers of a sharded engine), as they are. */
@@ -269,23 +203,18 @@ export class NdjsonWriter implements DocumentSink {
   }
 
   /**
-   * Keeps v's encoding in the least recently used slot that no member of the current document
-   * holds; returns the slot, or -1 when every slot is taken by this document.
+   * A slot for v's encoding: the least recently used one that no member of the current
+   * document holds, or -1 when every slot is taken by this document.
    */
-  private remember(v: object, str: string): number {
+  private remember(v: object): number {
     let slot = -1;
     const used = this.memoUsed;
     for (let i = 0; i < MEMO_SIZE; i++) if (used[i] <= this.docClock && (slot < 0 || used[i] < used[slot])) slot = i;
     if (slot < 0) return -1;
     this.memoObjs[slot] = v;
-    this.memoStrs[slot] = str;
     this.memoGen[slot] = -1; // not yet in the buffer
     used[slot] = ++this.useClock;
     return slot;
-  }
-
-  private encodeObject(v: object): string | undefined {
-    return encodeValue(v);
   }
 
   flush(): void {
@@ -295,7 +224,10 @@ export class NdjsonWriter implements DocumentSink {
     this.generation++;
     // written with writeSync, the buffer is free again when out() returns; a stream may keep
     // the chunk (an asynchronous pipe): the next batch then gets a new buffer
-    if (this.fd < 0) this.buf = Buffer.allocUnsafe(this.batchBytes);
+    if (this.fd < 0) {
+      this.buf = Buffer.allocUnsafe(this.batchBytes);
+      this.enc.buf = this.buf;
+    }
     this.out(chunk);
   }
 

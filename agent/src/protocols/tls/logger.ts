@@ -11,7 +11,7 @@ import { versionInfo } from './iana/versions.js';
 import { ja3s } from './fingerprint/ja3.js';
 import { cachedX509Facts, certificateSha256 } from './cert-cache.js';
 import type { TlsSession } from './session.js';
-import { holdsShared, shared } from '../../output/writer.js';
+import { shared } from '../../output/writer.js';
 import { clientPart } from './client-part.js';
 import type { ServerHello, X509Facts } from './types.js';
 
@@ -114,9 +114,8 @@ export function tlsDocument(s: TlsSession, transport: 't' | 'q' | 'd'): { tls: D
   const ch = s.clientHello;
   const sh = s.serverHello ?? s.helloRetryRequest;
   if (ch === null && sh === null) return null;
-  // documents holding shared parts (certificate facts, client offers): see output/writer.ts
-  const tls: Doc = holdsShared({});
-  const it: Doc = holdsShared({});
+  const tls: Doc = {};
+  const it: Doc = {};
 
   // -- negotiated parameters
   if (sh !== null) {
@@ -137,7 +136,7 @@ export function tlsDocument(s: TlsSession, transport: 't' | 'q' | 'd'): { tls: D
   if (sh !== null) put(tls, 'next_protocol', sh.alpn);
 
   // -- client side
-  const client: Doc = holdsShared({});
+  const client: Doc = {};
   if (ch !== null) {
     const part = clientPart(ch, transport);
     put(client, 'server_name', ch.serverName);
@@ -156,7 +155,7 @@ export function tlsDocument(s: TlsSession, transport: 't' | 'q' | 'd'): { tls: D
   if (Object.keys(client).length > 0) tls.client = client;
 
   // -- server side
-  const server: Doc = holdsShared({});
+  const server: Doc = {};
   if (s.serverHello !== null && s.serverHello.legacyVersion !== 0x0002) put(server, 'ja3s', safe(() => ja3s(s.serverHello as ServerHello).hash));
   const chain = s.serverCertificates.map(facts);
   // A Certificate message too large to buffer leaves only hashes for the certificates past the bound.
@@ -172,7 +171,7 @@ export function tlsDocument(s: TlsSession, transport: 't' | 'q' | 'd'): { tls: D
   // -- product facts for the audit rules
   if (chainSha.length > 0) it.chain_sha256 = chainSha;
   if (chain.length > 0) {
-    it.chain = holdsShared(chain.filter((f): f is X509Facts => f !== null).map(chainEntry));
+    it.chain = chain.filter((f): f is X509Facts => f !== null).map(chainEntry);
   }
   it.hello_retry = s.helloRetryRequest !== null;
   const ske = s.serverKeyExchange;
