@@ -10,6 +10,7 @@
 //     writes output, so the reader sleeps on a single address.
 
 import type { SummaryState } from '../output/summary.js';
+import type { Engine } from '../engine.js';
 
 /** Input slots per worker and their size: records are copied in, a slot is handed over when full. */
 export const SLOTS = 4;
@@ -64,6 +65,19 @@ export interface WorkerReport {
   shed: number;
   sizeLog: number[];
   maxSeverity: number;
+}
+
+/** What an engine of a sharded run reports when its input is over (merged into one summary). */
+export function engineReport(engine: Engine): WorkerReport {
+  return {
+    summary: engine.summary.state(),
+    counts: { ...engine.counts },
+    created: engine.table.created,
+    evicted: engine.table.evicted,
+    shed: engine.budget.shed,
+    sizeLog: engine.sizeLog ?? [],
+    maxSeverity: engine.maxSeverity,
+  };
 }
 
 /** What a worker is started with (worker_threads workerData). */

@@ -9,7 +9,7 @@ import { NdjsonWriter } from '../output/writer.js';
 import { auditorFor } from '../audit/setup.js';
 import {
   C_FAILED, C_LEN, C_OPEN_FLOWS, C_SESSIONS, C_STATE, Channel, FREE, FULL, HEADER_BYTES, OUT_BYTES, R_BIG, R_DECODED, R_END_INPUT, R_FINISH, R_PACKET, R_REF, R_TICK, SLOT_BYTES, SLOTS,
-  pad8, type WorkerReport, type WorkerSetup,
+  engineReport, pad8, type WorkerSetup,
 } from './channel.js';
 import { readDecoded } from './packet-record.js';
 
@@ -94,15 +94,7 @@ function run(): void {
   }
   engine.endOfInput(); // flows of a finish without an end-of-input record
   out.flush();
-  const report: WorkerReport = {
-    summary: engine.summary.state(),
-    counts: { ...engine.counts },
-    created: engine.table.created,
-    evicted: engine.table.evicted,
-    shed: engine.budget.shed,
-    sizeLog: engine.sizeLog ?? [],
-    maxSeverity: engine.maxSeverity,
-  };
+  const report = engineReport(engine);
   parentPort!.postMessage({ report });
 }
 

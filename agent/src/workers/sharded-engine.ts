@@ -41,7 +41,7 @@ import { auditorFor } from '../audit/setup.js';
 import type { PacketSink, ReadBuffers } from '../capture/types.js';
 import {
   C_FAILED, C_LEN, C_OPEN_FLOWS, C_SESSIONS, C_STATE, Channel, FREE, FULL, HEADER_BYTES, R_BIG, R_DECODED, R_END_INPUT, R_FINISH, R_PACKET, R_REF, R_TICK, READ_CHUNKS, READ_CHUNK_BYTES, SLOT_BYTES, SLOTS,
-  pad8, type WorkerReport, type WorkerSetup,
+  engineReport, pad8, type WorkerReport, type WorkerSetup,
 } from './channel.js';
 import { decodedBytes, writeDecoded } from './packet-record.js';
 
@@ -387,16 +387,7 @@ export class ShardedEngine {
       this.put(w, R_FINISH, 0, this.packets + 1, 0, 0, 0, 0);
       this.handOver(w);
     }
-    const local = this.local;
-    const localReport: WorkerReport = {
-      summary: local.summary.state(),
-      counts: { ...local.counts },
-      created: local.table.created,
-      evicted: local.table.evicted,
-      shed: local.budget.shed,
-      sizeLog: local.sizeLog ?? [],
-      maxSeverity: local.maxSeverity,
-    };
+    const localReport = engineReport(this.local);
     let idleSince = Date.now();
     while (this.reports.some((r) => r === null)) {
       if (this.drainOutputs()) idleSince = Date.now();
