@@ -6,6 +6,7 @@
 import type { SessionDoc, Severity } from '@intransit/shared';
 import type { AuditResult } from './auditor.js';
 import { versionName } from './cipher-facts.js';
+import { isoMs } from '../output/format.js';
 
 const SEVERITY_NAMES = ['', 'info', 'low', 'medium', 'high', 'critical'];
 const MAX_CLIENTS = 1000; // distinct client addresses kept per endpoint
@@ -92,8 +93,8 @@ class Endpoint {
     }
     if (this.clients.size < MAX_CLIENTS) this.clients.add(s.source.ip);
     else if (!this.clients.has(s.source.ip)) this.clientsCapped = true;
-    const start = Date.parse(s.event.start);
-    const end = Date.parse(s.event.end);
+    const start = isoMs(s.event.start);
+    const end = isoMs(s.event.end);
     if (start < this.firstMs) {
       this.firstMs = start;
       this.first = s.event.start;

@@ -61,3 +61,37 @@ export function ipString(version: number, w0: number, w1: number, w2: number, w3
   const tail = g.slice(bestAt + bestLen).map(hex4).join(':');
   return `${head}::${tail}`;
 }
+
+// Milliseconds of a time as isoTime writes it ("2026-01-01T00:00:00.517244Z"): sessions that
+// end close together share their second, whose value is parsed once; the fraction is read
+// to the millisecond, as Date.parse reads it. Anything else goes to Date.parse.
+let secondText = '';
+let secondMs = NaN;
+/** Date.parse(s), faster for isoTime's own format. */
+export function isoMs(s: string): number {
+  const n = s.length;
+  const c19 = s.charCodeAt(19);
+  if (n < 20 || s.charCodeAt(n - 1) !== 0x5a || (c19 !== 0x2e && c19 !== 0x5a) || (c19 === 0x5a && n !== 20)) return Date.parse(s);
+  const second = s.slice(0, 19);
+  if (second !== secondText) {
+    secondText = second;
+    secondMs = Date.parse(`${second}Z`);
+  }
+  if (c19 === 0x5a) return secondMs;
+  let ms = 0;
+  let digits = 0;
+  for (let i = 20; i < n - 1; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return Date.parse(s);
+    if (digits < 3) {
+      ms = ms * 10 + d;
+      digits++;
+    }
+  }
+  if (digits === 0) return Date.parse(s);
+  while (digits < 3) {
+    ms *= 10;
+    digits++;
+  }
+  return secondMs + ms;
+}
