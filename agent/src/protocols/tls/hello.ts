@@ -44,13 +44,16 @@ export function note(list: string[] | undefined, reason: string): string[] {
   return l;
 }
 
+/** The session id of a hello that has none yet (zero bytes: nothing to modify, one for all). */
+const NO_SESSION_ID = Buffer.alloc(0);
+
 export function emptyClientHello(format: ClientHello['format']): ClientHello {
   return {
     format,
     recordVersion: 0,
     legacyVersion: 0,
     random: null,
-    sessionId: Buffer.alloc(0),
+    sessionId: NO_SESSION_ID,
     cookie: null,
     cipherSuites: [],
     compressionMethods: [],
@@ -77,7 +80,7 @@ export function emptyServerHello(): ServerHello {
   return {
     legacyVersion: 0,
     random: null,
-    sessionId: Buffer.alloc(0),
+    sessionId: NO_SESSION_ID,
     cipherSuite: -1,
     compressionMethod: 0,
     extensions: [],
