@@ -21,8 +21,19 @@ type Marked = { [SHARED]?: Buffer | null };
  * encoding reused for as long as it lives.
  */
 export function shared<T extends object>(o: T): T {
+  if (Object.prototype.hasOwnProperty.call(o, SHARED)) return o;
   Object.defineProperty(o, SHARED, { value: null, writable: true, enumerable: false, configurable: false });
+  Object.defineProperty(o, SHARED_ID, { value: ++sharedCount, enumerable: false });
   return o;
+}
+
+// every shared object has a number of its own (content keys name it by that: output/intern.ts)
+const SHARED_ID = Symbol.for('intransit.sharedId');
+let sharedCount = 0;
+
+/** The number of a shared() object, undefined for any other value. */
+export function sharedId(o: object): number | undefined {
+  return (o as { [SHARED_ID]?: number })[SHARED_ID];
 }
 
 /** The encoding of a shared() object (undefined when `o` is not marked). */

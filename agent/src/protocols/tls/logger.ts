@@ -13,6 +13,7 @@ import { cachedX509Facts, certificateSha256 } from './cert-cache.js';
 import type { TlsSession } from './session.js';
 import { shared } from '../../output/writer.js';
 import { clientPart } from './client-part.js';
+import { internDocument } from '../../output/intern.js';
 import type { ServerHello, X509Facts } from './types.js';
 
 type Doc = Record<string, unknown>;
@@ -195,5 +196,6 @@ export function tlsDocument(s: TlsSession, transport: 't' | 'q' | 'd'): { tls: D
   if (s.ocspStapled) it.ocsp_stapled = true;
   put(it, 'history', s.history);
   put(it, 'malformed', s.malformed.slice());
-  return { tls, intransitTls: it };
+  // equal documents (same kind of client, same server) share one object: see output/intern.ts
+  return { tls: internDocument(tls), intransitTls: internDocument(it) };
 }
