@@ -4,9 +4,10 @@
 
 import { Packet } from './decode/packet.js';
 import { Decoder } from './decode/decoder.js';
-import { Flow, LRU_ACTIVE, LRU_CLOSED, LRU_UDP } from './flow/flow.js';
-import { FlowTable, flowHash, type FlowTableOptions } from './flow/flow-table.js';
+import { F_DECIDED, F_FIN_A, F_FIN_B, F_RST, F_SNAP_TRUNCATED, F_SYN_SEQ_A, F_SYN_SEQ_B, LRU_ACTIVE, LRU_CLOSED, LRU_UDP, type FlowSlot } from './flow/flow.js';
+import { FlowTable, flowHash, type EndReason, type FlowTableOptions } from './flow/flow-table.js';
 import { TcpStream } from './flow/tcp-stream.js';
+import { FlowApp } from './flow/flow.js';
 import { AppInspector } from './flow/inspector.js';
 import { InspectionBudget } from './flow/inspection-budget.js';
 import { sessionDocument } from './output/session-doc.js';
@@ -63,14 +64,13 @@ export class Engine {
   private phase = PHASE_TICK;
 
   // the stream sink reads these instead of allocating a closure per segment
-  private curFlow: Flow | null = null;
+  private curApp: FlowApp | null = null;
   private curFromA = true;
   private readonly sink = (buf: Buffer, off: number, len: number): void => {
-    const f = this.curFlow!;
-    f.inspector!.data(this.curFromA, buf, off, len);
+    this.curApp!.inspector!.data(this.curFromA, buf, off, len);
   };
   private readonly onGap = (): void => {
-    this.curFlow!.inspector!.gap(this.curFromA);
+    this.curApp!.inspector!.gap(this.curFromA);
   };
 
   constructor(private readonly out: DocumentSink, options: EngineOptions = {}) {
@@ -78,8 +78,8 @@ export class Engine {
     this.sizeLog = options.logSizes ? [] : null;
     this.summary = new Summary(this.auditor);
     this.table = new FlowTable(options.flows, (f, reason) => this.endFlow(f, reason));
-    this.budget = new InspectionBudget(this.table.options.maxInspected, (f) => {
-      f.inspector!.shed();
+    this.budget = new InspectionBudget(this.table.options.maxInspected, this.table, (f) => {
+      this.table.app[f]!.inspector!.shed();
       this.decide(f);
     });
   }
@@ -159,125 +159,147 @@ export class Engine {
 
   private tcp(pkt: Packet): void {
     const hash = flowHash(pkt);
-    const table = this.table;
-    let f = table.find(pkt, hash);
-    const flags = pkt.tcpFlags;
-    const syn = (flags & TH_SYN) !== 0;
-    if (f !== null && syn && (flags & TH_ACK) === 0 && f.lruClass === LRU_CLOSED) {
+    const t = this.table;
+    let f = t.find(pkt, hash);
+    const tcpFlags = pkt.tcpFlags;
+    const syn = (tcpFlags & TH_SYN) !== 0;
+    if (f >= 0 && syn && (tcpFlags & TH_ACK) === 0 && t.lruClass[f] === LRU_CLOSED) {
       // a new connection on the tuple of one that closed
-      table.end(f, 'closed');
-      f = null;
+      t.end(f, 'closed');
+      f = -1;
     }
-    if (f === null) f = table.create(pkt, hash);
-    const dir = table.dir;
+    if (f < 0) f = t.create(pkt, hash);
+    const dir = t.dir;
     this.account(f, dir, pkt);
-    if (syn && f.synFrom < 0) f.synFrom = (flags & TH_ACK) === 0 ? dir : 1 - dir;
-    if ((flags & TH_FIN) !== 0) {
-      if (dir === 0) f.finA = true;
-      else f.finB = true;
-    }
-    if ((flags & TH_RST) !== 0) f.rst = true;
-    table.touch(f, f.rst || (f.finA && f.finB) ? LRU_CLOSED : LRU_ACTIVE);
-    if (f.decided) return;
+    if (syn && t.synFrom[f] < 0) t.synFrom[f] = (tcpFlags & TH_ACK) === 0 ? dir : 1 - dir;
+    let flags = t.flags[f];
+    if ((tcpFlags & TH_FIN) !== 0) flags |= dir === 0 ? F_FIN_A : F_FIN_B;
+    if ((tcpFlags & TH_RST) !== 0) flags |= F_RST;
+    t.flags[f] = flags;
+    t.touch(f, (flags & F_RST) !== 0 || (flags & (F_FIN_A | F_FIN_B)) === (F_FIN_A | F_FIN_B) ? LRU_CLOSED : LRU_ACTIVE);
+    if ((flags & F_DECIDED) !== 0) return;
 
     const len = pkt.payloadLen;
-    let stream = dir === 0 ? f.streamA : f.streamB;
+    let app = t.app[f];
+    let stream = app === null ? null : dir === 0 ? app.streamA : app.streamB;
     if (stream === null) {
       if (len === 0) {
         // no stream before data: a data-less SYN only leaves its sequence number (the first one)
         if (syn) {
-          if (dir === 0) f.synSeqA ??= pkt.seq | 0;
-          else f.synSeqB ??= pkt.seq | 0;
+          if (dir === 0 && (flags & F_SYN_SEQ_A) === 0) {
+            t.synSeqA[f] = pkt.seq | 0;
+            t.flags[f] = flags | F_SYN_SEQ_A;
+          } else if (dir === 1 && (flags & F_SYN_SEQ_B) === 0) {
+            t.synSeqB[f] = pkt.seq | 0;
+            t.flags[f] = flags | F_SYN_SEQ_B;
+          }
         }
         return;
       }
+      app ??= t.appOf(f);
       stream = new TcpStream();
-      if (dir === 0) f.streamA = stream;
-      else f.streamB = stream;
-      const synSeq = dir === 0 ? f.synSeqA : f.synSeqB;
-      if (synSeq !== null) stream.segment(synSeq >>> 0, true, pkt.buf, pkt.payloadOff, 0, this.sink, this.onGap);
+      if (dir === 0) app.streamA = stream;
+      else app.streamB = stream;
+      const hasSynSeq = (flags & (dir === 0 ? F_SYN_SEQ_A : F_SYN_SEQ_B)) !== 0;
+      if (hasSynSeq) {
+        this.curApp = app;
+        this.curFromA = dir === 0;
+        stream.segment((dir === 0 ? t.synSeqA[f] : t.synSeqB[f]) >>> 0, true, pkt.buf, pkt.payloadOff, 0, this.sink, this.onGap);
+      }
     } else if (len === 0 && !syn) return;
-    if (len > 0 && f.inspector === null) {
-      f.inspector = new AppInspector('tcp', f.synFrom);
+    app = app!;
+    if (len > 0 && app.inspector === null) {
+      app.inspector = new AppInspector('tcp', t.synFrom[f]);
       this.budget.add(f);
     }
-    this.curFlow = f;
+    this.curApp = app;
     this.curFromA = dir === 0;
     stream.segment(pkt.seq, syn, pkt.buf, pkt.payloadOff, len, this.sink, this.onGap);
     if (pkt.payloadWireLen > len) {
       // the capture's snaplen cut this segment: what follows it in the stream is lost
-      f.snapTruncated = true;
-      if (f.inspector !== null) f.inspector.gap(dir === 0);
+      t.flags[f] |= F_SNAP_TRUNCATED;
+      if (app.inspector !== null) app.inspector.gap(dir === 0);
     }
-    if (f.inspector !== null && f.inspector.done) this.decide(f);
+    if (app.inspector !== null && app.inspector.done) this.decide(f);
   }
 
   private udp(pkt: Packet): void {
     const hash = flowHash(pkt);
-    let f = this.table.find(pkt, hash);
-    if (f === null) f = this.table.create(pkt, hash);
-    const dir = this.table.dir;
+    const t = this.table;
+    let f = t.find(pkt, hash);
+    if (f < 0) f = t.create(pkt, hash);
+    const dir = t.dir;
     this.account(f, dir, pkt);
-    this.table.touch(f, LRU_UDP);
-    if (f.decided) return;
+    t.touch(f, LRU_UDP);
+    if ((t.flags[f] & F_DECIDED) !== 0) return;
     const len = pkt.payloadLen;
     if (len === 0) return;
-    if (f.inspector === null) {
-      f.inspector = new AppInspector('udp', -1);
+    const app = t.appOf(f);
+    if (app.inspector === null) {
+      app.inspector = new AppInspector('udp', -1);
       this.budget.add(f);
     }
-    f.inspector.data(dir === 0, pkt.buf, pkt.payloadOff, len);
-    if (pkt.payloadWireLen > len) f.snapTruncated = true;
-    if (f.inspector.done) this.decide(f);
+    app.inspector.data(dir === 0, pkt.buf, pkt.payloadOff, len);
+    if (pkt.payloadWireLen > len) t.flags[f] |= F_SNAP_TRUNCATED;
+    if (app.inspector.done) this.decide(f);
   }
 
-  private account(f: Flow, dir: number, pkt: Packet): void {
+  private account(f: FlowSlot, dir: number, pkt: Packet): void {
+    const t = this.table;
     if (dir === 0) {
-      f.pktsA++;
-      f.bytesA += pkt.ipLen;
+      t.pktsA[f]++;
+      t.bytesA[f] += pkt.ipLen;
     } else {
-      f.pktsB++;
-      f.bytesB += pkt.ipLen;
+      t.pktsB[f]++;
+      t.bytesB[f] += pkt.ipLen;
     }
-    f.lastFrame = pkt.frameNo;
-    if (pkt.tsSec > f.lastSec || (pkt.tsSec === f.lastSec && pkt.tsNsec > f.lastNsec)) {
-      f.lastSec = pkt.tsSec;
-      f.lastNsec = pkt.tsNsec;
+    t.lastFrame[f] = pkt.frameNo;
+    const last = t.lastSec[f];
+    if (pkt.tsSec > last || (pkt.tsSec === last && pkt.tsNsec > t.lastNsec[f])) {
+      t.lastSec[f] = pkt.tsSec;
+      t.lastNsec[f] = pkt.tsNsec;
     }
   }
 
   /** Inspection is over: from now on the flow only counts. */
-  private decide(f: Flow): void {
-    f.decided = true;
-    if (f.inspector !== null) {
+  private decide(f: FlowSlot): void {
+    const t = this.table;
+    t.flags[f] |= F_DECIDED;
+    const app = t.app[f];
+    if (app === null) return;
+    if (app.inspector !== null) {
       this.budget.remove();
       // the parsers' state goes; what the session document needs stays (inspection-result.ts)
-      f.result = inspectionResult(f.inspector);
-      f.inspector = null;
+      app.result = inspectionResult(app.inspector);
+      app.inspector = null;
     }
-    f.streamA?.release();
-    f.streamB?.release();
+    app.streamA?.release();
+    app.streamB?.release();
     // a decided flow's packets never reach its streams again: only their gap counts are
     // read (by the session document), so a stream without gaps goes now
-    if (f.streamA !== null && f.streamA.gaps === 0) f.streamA = null;
-    if (f.streamB !== null && f.streamB.gaps === 0) f.streamB = null;
+    if (app.streamA !== null && app.streamA.gaps === 0) app.streamA = null;
+    if (app.streamB !== null && app.streamB.gaps === 0) app.streamB = null;
   }
 
-  private endFlow(f: Flow, reason: 'idle' | 'evicted' | 'closed' | 'end'): void {
-    if (!f.decided && f.inspector !== null) {
-      this.budget.remove();
-      this.curFlow = f;
-      if (f.streamA !== null && f.streamA.hasPending) {
-        this.curFromA = true;
-        f.streamA.flush(this.sink, this.onGap);
+  private endFlow(f: FlowSlot, reason: EndReason): void {
+    const t = this.table;
+    const app = t.app[f];
+    if (app !== null) {
+      if ((t.flags[f] & F_DECIDED) === 0 && app.inspector !== null) {
+        this.budget.remove();
+        this.curApp = app;
+        if (app.streamA !== null && app.streamA.hasPending) {
+          this.curFromA = true;
+          app.streamA.flush(this.sink, this.onGap);
+        }
+        if (app.streamB !== null && app.streamB.hasPending) {
+          this.curFromA = false;
+          app.streamB.flush(this.sink, this.onGap);
+        }
       }
-      if (f.streamB !== null && f.streamB.hasPending) {
-        this.curFromA = false;
-        f.streamB.flush(this.sink, this.onGap);
-      }
+      if (app.inspector !== null) app.result = inspectionResult(app.inspector);
     }
-    if (f.inspector !== null) f.result = inspectionResult(f.inspector);
-    const doc = sessionDocument(f, f.result, { endReason: reason });
+    const doc = sessionDocument(t, f, app, { endReason: reason });
     const result = this.auditor.audit(doc);
     this.summary.addSession(doc, result, this.endOrder(f));
     this.out.write(doc);
@@ -286,11 +308,8 @@ export class Engine {
       if (!firing.waived && firing.severity > this.maxSeverity) this.maxSeverity = firing.severity;
     }
     for (const finding of findingDocuments(doc, result.firings)) this.out.write(finding);
-    this.curFlow = null;
-    // drop references so that an evicted flow's buffers go at once
-    f.inspector = null;
-    f.result = null;
-    f.streamA = f.streamB = null;
+    this.curApp = null;
+    // the table drops the flow's references when it frees the slot (buffers go at once)
   }
 
   /**
@@ -302,12 +321,14 @@ export class Engine {
    *   - during record k (tuple reused, table full): [2k + 1, 0];
    *   - end of an input whose last record is k - 1: [2k, first record] (creation order).
    */
-  private endOrder(f: Flow): [number, number] {
+  private endOrder(f: FlowSlot): [number, number] {
     const k = this.position;
+    const t = this.table;
     if (this.phase === PHASE_PACKET) return [2 * k + 1, 0];
-    if (this.phase === PHASE_DRAIN) return [2 * k, f.firstFrame];
-    const cls = f.lruClass === LRU_CLOSED ? 0 : f.lruClass === LRU_UDP ? 1 : 2;
-    return [2 * k, cls * CLASS_WEIGHT + f.lastFrame];
+    if (this.phase === PHASE_DRAIN) return [2 * k, t.firstFrame[f]];
+    const lru = t.lruClass[f];
+    const cls = lru === LRU_CLOSED ? 0 : lru === LRU_UDP ? 1 : 2;
+    return [2 * k, cls * CLASS_WEIGHT + t.lastFrame[f]];
   }
 
   /**

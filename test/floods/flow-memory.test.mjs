@@ -1,5 +1,5 @@
 // What keeps memory flat under floods, piece by piece: the inspection budget (stalled
-// handshakes beyond it are shed, counted and flagged), recycled Flow objects (a reused one
+// handshakes beyond it are shed, counted and flagged), reused flow slots (a reused one
 // carries nothing over), data-less SYNs that cost no TCP stream, addresses stored as int32
 // (looked up and printed right above 2^31), and standard output on a slow pipe (written with
 // blocking writes, not queued in memory).
@@ -50,26 +50,36 @@ function stalled(n, base = 0x0b000000) {
 }
 
 test('inspection budget: the oldest inspections still going are shed, counted, flagged; stale entries skipped', () => {
+  // the columns the budget reads (flow-table.ts): flow ids, flags (16: decided), app state
+  const DECIDED = 16;
+  const table = { id: [], flags: [], app: [] };
   const shed = [];
-  const b = new InspectionBudget(2, (f) => {
-    shed.push(f.id);
-    f.decided = true;
+  const b = new InspectionBudget(2, table, (f) => {
+    shed.push(table.id[f]);
+    table.flags[f] |= DECIDED;
     b.remove();
   });
-  const flow = (id) => ({ id, inspector: {}, decided: false });
+  let slots = 0;
+  const flow = (id) => {
+    const f = slots++;
+    table.id[f] = id;
+    table.flags[f] = 0;
+    table.app[f] = { inspector: {} };
+    return f;
+  };
   const f1 = flow(1);
   const f2 = flow(2);
   const f3 = flow(3);
   const f4 = flow(4);
   b.add(f1);
   b.add(f2);
-  f1.decided = true; // finished on its own
+  table.flags[f1] |= DECIDED; // finished on its own
   b.remove();
   b.add(f3); // 2 active: nothing shed
   assert.equal(shed, []);
   b.add(f4); // 3 active: f1 is stale, f2 is the oldest still inspecting
   assert.equal(shed, [2]);
-  f3.id = 99; // its flow ended (remove()) and the object was recycled: its entry is stale
+  table.id[f3] = 99; // its flow ended (remove()) and the slot was reused: its entry is stale
   b.remove();
   b.add(flow(5));
   b.add(flow(6)); // 3 active: f3's entry skipped, f4 shed
@@ -80,7 +90,7 @@ test('inspection budget: the oldest inspections still going are shed, counted, f
   for (let i = 10; i < 20000; i++) {
     const f = flow(i);
     b.add(f);
-    f.decided = true;
+    table.flags[f] |= DECIDED;
     b.remove();
   }
   assert.ok(b.flows.length < 3000, String(b.flows.length));
@@ -145,13 +155,15 @@ test('a data-less SYN leaves only its sequence number; the stream starts from it
   const engine = new Engine(sink);
   let t = 0;
   const feed = (f) => engine.packet(f, 0, f.length, f.length, 1, T, t++);
-  const onlyFlow = () => engine.table.heads.find((x) => x !== null);
   for (const x of frames.slice(0, 3)) feed(x);
-  // no stream on either side yet: only the first SYN's sequence number, as an int32
-  assert.is(onlyFlow().streamA, null);
-  assert.is(onlyFlow().streamB, null);
-  assert.is(onlyFlow().synSeqA, 1000);
-  assert.is(onlyFlow().synSeqB, 9000);
+  // no stream (no application state at all) on either side yet: only the first SYN's
+  // sequence number, as an int32 in the flow's column (its slot is 0, the first one)
+  const table = engine.table;
+  assert.is(table.size, 1);
+  assert.is(table.app[0], null);
+  assert.is(table.synSeqA[0], 1000);
+  assert.is(table.synSeqB[0], 9000);
+  assert.is(table.flags[0] & (32 | 64), 32 | 64); // F_SYN_SEQ_A | F_SYN_SEQ_B
   for (const x of frames.slice(3)) feed(x);
   engine.finish({});
   const d = sink.docs[0];
@@ -165,14 +177,8 @@ test('a data-less SYN leaves only its sequence number; the stream starts from it
     const syn = v4(0x0c000000 + i, 0x0a000001, 5000, 443, i * 7, 0, TH.SYN);
     e2.packet(syn, 0, syn.length, syn.length, 1, T, i);
   }
-  let streams = 0;
-  let flows = 0;
-  for (let cls = 0; cls < 3; cls++) for (let x = e2.table.heads[cls]; x !== null; x = x.next) {
-    flows++;
-    if (x.streamA !== null || x.streamB !== null) streams++;
-  }
-  assert.is(flows, 100);
-  assert.is(streams, 0);
+  assert.is(e2.table.size, 100);
+  assert.ok(e2.table.app.every((a) => a === null), 'no flow has application state');
 });
 
 test('addresses above 2^31 (kept as int32): both directions meet, printed right', () => {

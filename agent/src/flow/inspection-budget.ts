@@ -8,10 +8,11 @@
 // round trips, so the oldest inspections are the stalled ones.
 //
 // O(1) per flow: a FIFO of (flow, id) in the order inspections started; entries of flows
-// that finished, ended or were reused (a recycled Flow has a new id) are skipped lazily,
+// that finished, ended or were reused (a reused slot has a new flow id) are skipped lazily,
 // and the queue is compacted when stale entries dominate it.
 
-import type { Flow } from './flow.js';
+import { F_DECIDED, type FlowSlot } from './flow.js';
+import type { FlowTable } from './flow-table.js';
 
 export const DEFAULT_MAX_INSPECTED = 2048;
 
@@ -20,20 +21,21 @@ export class InspectionBudget {
   active = 0;
   /** Flows whose inspection was stopped by the budget. */
   shed = 0;
-  private flows: (Flow | null)[] = [];
+  private flows: number[] = [];
   private ids: number[] = [];
   private head = 0;
 
   constructor(
     readonly max: number,
-    private readonly onShed: (f: Flow) => void,
+    private readonly table: FlowTable,
+    private readonly onShed: (f: FlowSlot) => void,
   ) {}
 
   /** `f` starts inspection (its inspector was just created). */
-  add(f: Flow): void {
+  add(f: FlowSlot): void {
     this.active++;
     this.flows.push(f);
-    this.ids.push(f.id);
+    this.ids.push(this.table.id[f]);
     while (this.active > this.max && this.shedOldest());
     if (this.head > 1024 && this.head * 2 > this.flows.length) this.compact();
     else if (this.flows.length - this.head > 4 * this.max + 1024) this.compact();
@@ -44,17 +46,20 @@ export class InspectionBudget {
     this.active--;
   }
 
+  /** Entry i is a flow still inspecting (not ended, its slot not reused, not decided). */
   private inspecting(i: number): boolean {
     const f = this.flows[i];
-    return f !== null && f.id === this.ids[i] && f.inspector !== null && !f.decided;
+    const t = this.table;
+    return f >= 0 && t.id[f] === this.ids[i] && (t.flags[f] & F_DECIDED) === 0 && (t.app[f]?.inspector ?? null) !== null;
   }
 
   private shedOldest(): boolean {
     while (this.head < this.flows.length) {
       const i = this.head++;
-      const f = this.flows[i]!;
-      this.flows[i] = null;
-      if (f !== null && f.id === this.ids[i] && f.inspector !== null && !f.decided) {
+      const live = this.inspecting(i);
+      const f = this.flows[i];
+      this.flows[i] = -1;
+      if (live) {
         this.shed++;
         this.onShed(f); // decides the flow, which calls remove()
         return true;
@@ -65,7 +70,7 @@ export class InspectionBudget {
 
   /** Drops consumed and stale entries. */
   private compact(): void {
-    const flows: (Flow | null)[] = [];
+    const flows: number[] = [];
     const ids: number[] = [];
     for (let i = this.head; i < this.flows.length; i++) {
       if (!this.inspecting(i)) continue;

@@ -2,22 +2,23 @@
 // that has ended. Runs once per session, never per packet.
 
 import type { SessionDoc, TunnelLayer } from '@intransit/shared';
-import type { Flow } from '../flow/flow.js';
+import { F_SNAP_TRUNCATED, type FlowApp, type FlowSlot, type TunnelList } from '../flow/flow.js';
+import type { FlowTable } from '../flow/flow-table.js';
 import { TUNNEL_NAMES, TUNNEL_VXLAN, TUNNEL_GENEVE, TUNNEL_GRE, TUNNEL_ERSPAN } from '../decode/packet.js';
 import { communityId } from '../flow/community-id.js';
 import type { InspectionResult } from '../flow/inspection-result.js';
 import { ipString, isoTime } from './format.js';
 
 /** Which side originated the flow: true when side A (the first sender) did. */
-export function originatorIsA(f: Flow, r: InspectionResult | null): boolean {
-  if (f.synFrom >= 0) return f.synFrom === 0; // SYN sender (or the peer of a SYN-ACK sender)
+export function originatorIsA(synFrom: number, r: InspectionResult | null): boolean {
+  if (synFrom >= 0) return synFrom === 0; // SYN sender (or the peer of a SYN-ACK sender)
   if (r !== null && r.clientIsA !== null) return r.clientIsA; // ClientHello (QUIC Initial) sender
   return true; // first packet's sender
 }
 
-function tunnelLayers(f: Flow): TunnelLayer[] | undefined {
-  if (f.tunnels === null) return undefined;
-  return f.tunnels.map(({ type, id }) => {
+function tunnelLayers(tunnels: TunnelList | null): TunnelLayer[] | undefined {
+  if (tunnels === null) return undefined;
+  return tunnels.map(({ type, id }) => {
     const layer: TunnelLayer = { type: TUNNEL_NAMES[type] || `type-${type}` };
     if (id >= 0) {
       if (type === TUNNEL_VXLAN || type === TUNNEL_GENEVE) layer.vni = id;
@@ -33,30 +34,42 @@ export interface SessionExtras {
   endReason: 'idle' | 'evicted' | 'closed' | 'end';
 }
 
-/** `r`: what inspection learnt (flow/inspection-result.ts), null when the flow carried no payload. */
-export function sessionDocument(f: Flow, r: InspectionResult | null, extras: SessionExtras): SessionDoc {
-  const aOrig = originatorIsA(f, r);
-  const aIp = ipString(f.ipVersion, f.a0, f.a1, f.a2, f.a3);
-  const bIp = ipString(f.ipVersion, f.b0, f.b1, f.b2, f.b3);
-  const a = { ip: aIp, port: f.aPort, bytes: f.bytesA, packets: f.pktsA };
-  const b = { ip: bIp, port: f.bPort, bytes: f.bytesB, packets: f.pktsB };
+/**
+ * The session document of flow `f` of `table`. `flowApp`: its application-layer state, whose
+ * `result` is what inspection learnt (flow/inspection-result.ts); null when the flow carried
+ * no payload.
+ */
+export function sessionDocument(table: FlowTable, f: FlowSlot, flowApp: FlowApp | null, extras: SessionExtras): SessionDoc {
+  const r = flowApp?.result ?? null;
+  const ipVersion = table.ipVersion[f];
+  const ipProto = table.proto[f];
+  const aw = table.address(f, false);
+  const bw = table.address(f, true);
+  const aPort = table.aPort[f];
+  const bPort = table.bPort[f];
+  const pktsA = table.pktsA[f];
+  const pktsB = table.pktsB[f];
+  const synFrom = table.synFrom[f];
+  const aOrig = originatorIsA(synFrom, r);
+  const aIp = ipString(ipVersion, aw[0], aw[1], aw[2], aw[3]);
+  const bIp = ipString(ipVersion, bw[0], bw[1], bw[2], bw[3]);
+  const a = { ip: aIp, port: aPort, bytes: table.bytesA[f], packets: pktsA };
+  const b = { ip: bIp, port: bPort, bytes: table.bytesB[f], packets: pktsB };
   const source = aOrig ? a : b;
   const destination = aOrig ? b : a;
-  const aw = Uint32Array.of(f.a0, f.a1, f.a2, f.a3);
-  const bw = Uint32Array.of(f.b0, f.b1, f.b2, f.b3);
-  const cid = communityId(f.ipVersion === 6 ? 6 : 4, aw, bw, f.proto, f.aPort, f.bPort);
-  const start = isoTime(f.firstSec, f.firstNsec);
+  const cid = communityId(ipVersion === 6 ? 6 : 4, aw, bw, ipProto, aPort, bPort);
+  const start = isoTime(table.firstSec[f], table.firstNsec[f]);
   const proto = r?.protocol ?? null;
-  const transport = f.proto === 6 ? 'tcp' : f.proto === 17 ? 'udp' : String(f.proto);
+  const transport = ipProto === 6 ? 'tcp' : ipProto === 17 ? 'udp' : String(ipProto);
 
   const doc: SessionDoc = {
     '@timestamp': start,
-    event: { kind: 'event', dataset: 'intransit.session', start, end: isoTime(f.lastSec, f.lastNsec) },
+    event: { kind: 'event', dataset: 'intransit.session', start, end: isoTime(table.lastSec[f], table.lastNsec[f]) },
     source,
     destination,
     network: {
       transport,
-      type: f.ipVersion === 6 ? 'ipv6' : 'ipv4',
+      type: ipVersion === 6 ? 'ipv6' : 'ipv4',
       protocol: proto ? proto.name : 'unknown',
       community_id: cid,
     },
@@ -66,8 +79,9 @@ export function sessionDocument(f: Flow, r: InspectionResult | null, extras: Ses
       findings: [],
     },
   };
-  if (f.vlanId >= 0) doc.network.vlan = { id: f.vlanId };
-  const tunnel = tunnelLayers(f);
+  const vlanId = table.vlanId[f];
+  if (vlanId >= 0) doc.network.vlan = { id: vlanId };
+  const tunnel = tunnelLayers(flowApp?.tunnels ?? null);
   if (tunnel) doc.intransit.tunnel = tunnel;
   const t = r?.tls ?? null;
   if (t) {
@@ -87,17 +101,17 @@ export function sessionDocument(f: Flow, r: InspectionResult | null, extras: Ses
     if (app.details && proto) doc.intransit[proto.name] = app.details;
   }
   if (unobservable.length) doc.intransit.unobservable = unobservable;
-  const flowFacts: Record<string, unknown> = { first_packet: f.firstFrame, end_reason: extras.endReason };
-  if (f.proto === 6) {
-    if (f.synFrom < 0) flowFacts.midstream = true;
-    const gaps = (f.streamA?.gaps ?? 0) + (f.streamB?.gaps ?? 0);
+  const flowFacts: Record<string, unknown> = { first_packet: table.firstFrame[f], end_reason: extras.endReason };
+  if (ipProto === 6) {
+    if (synFrom < 0) flowFacts.midstream = true;
+    const gaps = (flowApp?.streamA?.gaps ?? 0) + (flowApp?.streamB?.gaps ?? 0);
     if (gaps) flowFacts.gaps = gaps;
   }
-  if (f.snapTruncated) flowFacts.snaplen_truncated = true;
+  if ((table.flags[f] & F_SNAP_TRUNCATED) !== 0) flowFacts.snaplen_truncated = true;
   // the inspection budget stopped inspection (too many flows inspecting at once): what is
   // above was learnt before that, anything later in the flow was not looked at
   if (r?.wasShed) flowFacts.inspection_shed = true;
-  if (f.pktsA === 0 || f.pktsB === 0) flowFacts.one_direction = true;
+  if (pktsA === 0 || pktsB === 0) flowFacts.one_direction = true;
   doc.intransit.flow = flowFacts;
   return doc;
 }
