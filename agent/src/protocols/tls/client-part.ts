@@ -5,17 +5,15 @@
 // and no memory per session. Kinds are found by a hash of every field read here, confirmed
 // field by field. Bounded: the table starts afresh when full.
 
-import { cipherSuiteName, sslv2CipherName } from './iana/ciphers.js';
+import { cipherSuiteName } from './iana/ciphers.js';
 import { isGrease } from './iana/grease.js';
 import { groupName } from './iana/groups.js';
 import { signatureSchemeName } from './iana/sigschemes.js';
-import { versionInfo } from './iana/versions.js';
 import { ja3 } from './fingerprint/ja3.js';
 import { ja4 } from './fingerprint/ja4.js';
 import { shared } from '../../output/writer.js';
 import type { ClientHello } from './types.js';
-
-type Doc = Record<string, unknown>;
+import { cipherName, put, safe, versionLabel, type Doc } from './doc-values.js';
 
 /** What a session's document says of its ClientHello apart from the SNI (shared: never modify it). */
 export interface ClientPart {
@@ -101,14 +99,6 @@ function sameKind(e: Entry, ch: ClientHello, transport: string): boolean {
     sameList(e.keyShareGroups, ch.keyShareGroups) && sameList(e.compressionMethods, ch.compressionMethods) && sameList(e.ssl2CipherKinds, ch.ssl2CipherKinds);
 }
 
-function safe<T>(f: () => T): T | null {
-  try {
-    return f();
-  } catch {
-    return null;
-  }
-}
-
 /** The shared document part of this ClientHello's kind. */
 export function clientPart(ch: ClientHello, transport: 't' | 'q' | 'd'): ClientPart {
   const h = kindHash(ch, transport);
@@ -134,24 +124,6 @@ export function clientPart(ch: ClientHello, transport: 't' | 'q' | 'd'): ClientP
   });
   count++;
   return part;
-}
-
-/** Sets `key` only when the value carries something (as logger.ts does: no empty values). */
-function put(o: Doc, key: string, value: unknown): void {
-  if (value === null || value === undefined || value === '') return;
-  if (Array.isArray(value) && value.length === 0) return;
-  o[key] = value;
-}
-
-const hex4 = (v: number): string => `0x${v.toString(16).padStart(4, '0')}`;
-
-function versionLabel(code: number): string {
-  const v = versionInfo(code);
-  return v ? v.version : `unknown-${hex4(code)}`;
-}
-
-function cipherName(code: number): string {
-  return code > 0xffff ? sslv2CipherName(code) : cipherSuiteName(code);
 }
 
 function offeredCiphers(ch: ClientHello): string[] {

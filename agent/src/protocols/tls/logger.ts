@@ -4,7 +4,7 @@
 // packet. Fields without a value are omitted (no nulls).
 
 import { alertLevelName, alertName } from './iana/alerts.js';
-import { cipherSuiteName, cipherSuiteInfo, sslv2CipherName } from './iana/ciphers.js';
+import { cipherSuiteInfo } from './iana/ciphers.js';
 import { groupInfo, groupName } from './iana/groups.js';
 import { signatureSchemeName } from './iana/sigschemes.js';
 import { versionInfo } from './iana/versions.js';
@@ -13,29 +13,15 @@ import { cachedX509Facts, certificateSha256 } from './cert-cache.js';
 import type { TlsSession } from './session.js';
 import { shared } from '../../output/writer.js';
 import { clientPart } from './client-part.js';
+import { cipherName, hex4, put, safe, type Doc } from './doc-values.js';
 import { internDocument } from '../../output/intern.js';
 import type { ServerHello, X509Facts } from './types.js';
-
-type Doc = Record<string, unknown>;
 
 // certificates recur across sessions: hashed and parsed once each (cert-cache.ts)
 const sha256 = certificateSha256;
 
 // SSL 2.0 draft, "Error Message Codes".
 const SSL2_ERRORS: Record<number, string> = { 1: 'ssl2_no_cipher', 2: 'ssl2_no_certificate', 4: 'ssl2_bad_certificate', 6: 'ssl2_unsupported_certificate_type' };
-
-const hex4 = (v: number): string => `0x${v.toString(16).padStart(4, '0')}`;
-
-function cipherName(code: number): string {
-  return code > 0xffff ? sslv2CipherName(code) : cipherSuiteName(code);
-}
-
-/** Sets `key` only when the value carries something (no null / undefined / empty string / empty list). */
-function put(o: Doc, key: string, value: unknown): void {
-  if (value === null || value === undefined || value === '') return;
-  if (Array.isArray(value) && value.length === 0) return;
-  o[key] = value;
-}
 
 // A certificate's documents are built once and shared (read-only) by every session that
 // presented it, as its facts are (cert-cache.ts): memory per session stays a few references.
@@ -88,14 +74,6 @@ function chainEntry(f: X509Facts): Doc {
   if (f.selfSigned !== null) e.self_signed = f.selfSigned;
   chainEntries.set(f, shared(e));
   return e;
-}
-
-function safe<T>(f: () => T): T | null {
-  try {
-    return f();
-  } catch {
-    return null;
-  }
 }
 
 /** Key exchange actually used: from the suite (TLS <= 1.2) or the key_share / PSK mode (TLS 1.3). */
