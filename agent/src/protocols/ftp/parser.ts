@@ -11,7 +11,7 @@
 
 import { registerAppParser } from '../app-parser.js';
 import { cleanString, equalsFold, replyCodeAt, skipSpaces, upperWord, wordEnd } from '../text/ascii.js';
-import { TextSessionParser } from '../text/session.js';
+import { LineSessionParser } from '../text/line-session.js';
 
 const CMD_OTHER = 0;
 const CMD_FEAT = 1;
@@ -21,30 +21,18 @@ const CMD_PASS = 3;
 const MAX_QUEUE = 64;
 const TLS_MECHANISMS = new Set(['TLS', 'SSL', 'TLS-C', 'TLS-P']);
 
-export class FtpParser extends TextSessionParser {
+export class FtpParser extends LineSessionParser {
   private greeted = false;
   private readonly queue: number[] = [];
   private multiCode = -1; // code of the multi-line reply being read
   private featTls = false;
   private user: string | null = null;
 
-  protected parse(fromClient: boolean, buf: Buffer, pos: number, end: number): number {
-    return fromClient ? this.parseClient(buf, pos, end) : this.parseServer(buf, pos, end);
+  protected override atBoundary(fromClient: boolean): boolean {
+    return fromClient || this.multiCode < 0;
   }
 
-  private parseClient(buf: Buffer, pos: number, end: number): number {
-    const r = this.client.reader;
-    while (pos < end) {
-      if (!r.midLine && this.clientSwitchesHere(buf, pos, end)) return pos;
-      const next = r.next(buf, pos, end);
-      if (next < 0) return end;
-      pos = next;
-      this.clientLine(r.line, r.start, r.end);
-    }
-    return end;
-  }
-
-  private clientLine(line: Buffer, s: number, e: number): void {
+  protected clientLine(line: Buffer, s: number, e: number): void {
     // Telnet IP/Synch sequences may precede ABOR: skip any IAC bytes at the start
     while (s < e && line[s] >= 0xf0) s++;
     const w = wordEnd(line, s, e);
@@ -79,20 +67,8 @@ export class FtpParser extends TextSessionParser {
     this.queue.push(cmd);
   }
 
-  private parseServer(buf: Buffer, pos: number, end: number): number {
-    const r = this.server.reader;
-    while (pos < end) {
-      if (!r.midLine && this.multiCode < 0 && this.serverSwitchesHere(buf, pos, end)) return pos;
-      const next = r.next(buf, pos, end);
-      if (next < 0) return end;
-      pos = next;
-      if (this.serverLine(r.line, r.start, r.end)) return pos;
-    }
-    return end;
-  }
-
   /** One reply line; true when the server's stream switches to TLS after it. */
-  private serverLine(line: Buffer, s: number, e: number): boolean {
+  protected serverLine(line: Buffer, s: number, e: number): boolean {
     const code = replyCodeAt(line, s, e);
     const head = this.queue.length > 0 ? this.queue[0] : -1;
     if (this.multiCode >= 0) {

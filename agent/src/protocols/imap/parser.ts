@@ -14,7 +14,7 @@
 import { registerAppParser } from '../app-parser.js';
 import { cleanString, equalsFold, skipSpaces, startsWithFold, upperWord, wordEnd } from '../text/ascii.js';
 import { SaslExchange, cleartextMechanism, mechanismKind } from '../text/sasl.js';
-import { TextSessionParser } from '../text/session.js';
+import { LineSessionParser } from '../text/line-session.js';
 
 const CMD_OTHER = 0;
 const CMD_LOGIN = 1;
@@ -45,7 +45,7 @@ function trailingLiteral(line: Buffer, s: number, e: number): Literal | null {
   return { size, sync, at };
 }
 
-export class ImapParser extends TextSessionParser {
+export class ImapParser extends LineSessionParser {
   // client: a command continued after a literal
   private cont = false;
   private contCmd = CMD_OTHER;
@@ -65,38 +65,34 @@ export class ImapParser extends TextSessionParser {
   private saslKind = '';
   private mechanisms: string[] | null = null;
 
-  protected parse(fromClient: boolean, buf: Buffer, pos: number, end: number): number {
-    return fromClient ? this.parseClient(buf, pos, end) : this.parseServer(buf, pos, end);
-  }
-
-  private parseClient(buf: Buffer, pos: number, end: number): number {
-    const r = this.client.reader;
-    while (pos < end) {
-      if (this.literalLeft > 0) {
-        const n = Math.min(this.literalLeft, end - pos);
-        if (this.capture !== null) {
-          const k = Math.min(n, this.capture.length - this.captured);
-          if (k > 0) buf.copy(this.capture, this.captured, pos, pos + k);
-          this.captured += k;
-        }
-        pos += n;
-        this.literalLeft -= n;
-        if (this.literalLeft === 0 && this.capture !== null) {
-          this.loginUser = cleanString(this.capture.toString('utf8', 0, this.captured));
-          this.capture = null;
-        }
-        continue;
-      }
-      if (!r.midLine && !this.cont && this.clientSwitchesHere(buf, pos, end)) return pos;
-      const next = r.next(buf, pos, end);
-      if (next < 0) return end;
-      pos = next;
-      this.clientLine(r.line, r.start, r.end);
+  /** The rest of a literal ({n} then n bytes): data, not lines; a LOGIN user name is kept. */
+  protected override skip(fromClient: boolean, buf: Buffer, pos: number, end: number): number {
+    if (!fromClient) {
+      if (this.serverLiteralLeft === 0) return 0;
+      const n = Math.min(this.serverLiteralLeft, end - pos);
+      this.serverLiteralLeft -= n;
+      return n;
     }
-    return end;
+    if (this.literalLeft === 0) return 0;
+    const n = Math.min(this.literalLeft, end - pos);
+    if (this.capture !== null) {
+      const k = Math.min(n, this.capture.length - this.captured);
+      if (k > 0) buf.copy(this.capture, this.captured, pos, pos + k);
+      this.captured += k;
+    }
+    this.literalLeft -= n;
+    if (this.literalLeft === 0 && this.capture !== null) {
+      this.loginUser = cleanString(this.capture.toString('utf8', 0, this.captured));
+      this.capture = null;
+    }
+    return n;
   }
 
-  private clientLine(line: Buffer, s: number, e: number): void {
+  protected override atBoundary(fromClient: boolean): boolean {
+    return !fromClient || !this.cont;
+  }
+
+  protected clientLine(line: Buffer, s: number, e: number): void {
     if (this.authResponses && !this.cont) {
       const got = this.sasl.response(line, s, e);
       if (got !== null) this.addCredential(this.saslKind, got.user);
@@ -192,26 +188,8 @@ export class ImapParser extends TextSessionParser {
     this.authResponses = !(ir < e && ONE_MESSAGE.has(mech));
   }
 
-  private parseServer(buf: Buffer, pos: number, end: number): number {
-    const r = this.server.reader;
-    while (pos < end) {
-      if (this.serverLiteralLeft > 0) {
-        const n = Math.min(this.serverLiteralLeft, end - pos);
-        this.serverLiteralLeft -= n;
-        pos += n;
-        continue;
-      }
-      if (!r.midLine && this.serverSwitchesHere(buf, pos, end)) return pos;
-      const next = r.next(buf, pos, end);
-      if (next < 0) return end;
-      pos = next;
-      if (this.serverLine(r.line, r.start, r.end)) return pos;
-    }
-    return end;
-  }
-
   /** One response line; true when the server's stream switches to TLS after it. */
-  private serverLine(line: Buffer, s: number, e: number): boolean {
+  protected serverLine(line: Buffer, s: number, e: number): boolean {
     const lit = trailingLiteral(line, s, e);
     if (lit !== null) this.serverLiteralLeft = lit.size;
     if (e <= s) return false;

@@ -10,7 +10,7 @@ import type { Credential } from '../app-parser.js';
 import { registerAppParser } from '../app-parser.js';
 import { cleanString, equalsFold, skipSpaces, upperWord, wordEnd } from '../text/ascii.js';
 import { SaslExchange } from '../text/sasl.js';
-import { TextSessionParser } from '../text/session.js';
+import { LineSessionParser } from '../text/line-session.js';
 
 const MAX_LINE = 8192; // IRCv3 message tags may take 8191 bytes
 
@@ -43,7 +43,7 @@ function parseMessage(line: Buffer, s: number, e: number): Message | null {
   return { command, params };
 }
 
-export class IrcParser extends TextSessionParser {
+export class IrcParser extends LineSessionParser {
   private nick: string | null = null;
   private passCredential: Credential | null = null;
   private readonly sasl = new SaslExchange();
@@ -54,22 +54,8 @@ export class IrcParser extends TextSessionParser {
     super(undefined, MAX_LINE);
   }
 
-  protected parse(fromClient: boolean, buf: Buffer, pos: number, end: number): number {
-    const d = fromClient ? this.client : this.server;
-    const r = d.reader;
-    while (pos < end) {
-      if (!r.midLine && (fromClient ? this.clientSwitchesHere(buf, pos, end) : this.serverSwitchesHere(buf, pos, end))) return pos;
-      const next = r.next(buf, pos, end);
-      if (next < 0) return end;
-      pos = next;
-      if (r.end <= r.start) continue;
-      if (fromClient) this.clientLine(r.line, r.start, r.end);
-      else if (this.serverLine(r.line, r.start, r.end)) return pos;
-    }
-    return end;
-  }
-
-  private clientLine(line: Buffer, s: number, e: number): void {
+  protected clientLine(line: Buffer, s: number, e: number): void {
+    if (e <= s) return; // empty lines carry nothing
     // commands are matched on the line itself first, to avoid splitting every chat line
     const ce = wordEnd(line, s, e);
     const verb = upperWord(line, s, ce, 16);
@@ -141,7 +127,8 @@ export class IrcParser extends TextSessionParser {
   }
 
   /** One server line; true when the server's stream switches to TLS after it. */
-  private serverLine(line: Buffer, s: number, e: number): boolean {
+  protected serverLine(line: Buffer, s: number, e: number): boolean {
+    if (e <= s) return false;
     const m = parseMessage(line, s, e);
     if (m === null) return false;
     switch (m.command) {

@@ -13,7 +13,7 @@
 import { registerAppParser } from '../app-parser.js';
 import { cleanString, equalsFold, skipSpaces, startsWithFold, upperWord, wordEnd } from '../text/ascii.js';
 import { SaslExchange, cleartextMechanism, mechanismKind } from '../text/sasl.js';
-import { TextSessionParser } from '../text/session.js';
+import { LineSessionParser } from '../text/line-session.js';
 
 const CMD_OTHER = 0;
 const CMD_MULTI = 1; // "+OK" starts a multi-line reply
@@ -26,7 +26,7 @@ const CMD_AUTH_LIST = 6; // AUTH without argument: mechanism list (multi-line)
 const MAX_QUEUE = 64;
 const ONE_MESSAGE = new Set(['PLAIN', 'XOAUTH2', 'OAUTHBEARER', 'EXTERNAL', 'ANONYMOUS']);
 
-export class Pop3Parser extends TextSessionParser {
+export class Pop3Parser extends LineSessionParser {
   private greeted = false;
   private readonly queue: number[] = [];
   private multi = 0; // command whose multi-line reply is being read, 0 when none
@@ -37,23 +37,11 @@ export class Pop3Parser extends TextSessionParser {
   private authResponses = false;
   private mechanisms: string[] | null = null;
 
-  protected parse(fromClient: boolean, buf: Buffer, pos: number, end: number): number {
-    return fromClient ? this.parseClient(buf, pos, end) : this.parseServer(buf, pos, end);
+  protected override atBoundary(fromClient: boolean): boolean {
+    return fromClient || this.multi === 0;
   }
 
-  private parseClient(buf: Buffer, pos: number, end: number): number {
-    const r = this.client.reader;
-    while (pos < end) {
-      if (!r.midLine && this.clientSwitchesHere(buf, pos, end)) return pos;
-      const next = r.next(buf, pos, end);
-      if (next < 0) return end;
-      pos = next;
-      this.clientLine(r.line, r.start, r.end);
-    }
-    return end;
-  }
-
-  private clientLine(line: Buffer, s: number, e: number): void {
+  protected clientLine(line: Buffer, s: number, e: number): void {
     if (this.authResponses) {
       const got = this.sasl.response(line, s, e);
       if (got !== null) this.addCredential(this.saslKind, got.user);
@@ -114,20 +102,8 @@ export class Pop3Parser extends TextSessionParser {
     this.authResponses = !(ir < e && ONE_MESSAGE.has(mech));
   }
 
-  private parseServer(buf: Buffer, pos: number, end: number): number {
-    const r = this.server.reader;
-    while (pos < end) {
-      if (!r.midLine && this.multi === 0 && this.serverSwitchesHere(buf, pos, end)) return pos;
-      const next = r.next(buf, pos, end);
-      if (next < 0) return end;
-      pos = next;
-      if (this.serverLine(r.line, r.start, r.end)) return pos;
-    }
-    return end;
-  }
-
   /** One reply line; true when the server's stream switches to TLS after it. */
-  private serverLine(line: Buffer, s: number, e: number): boolean {
+  protected serverLine(line: Buffer, s: number, e: number): boolean {
     if (this.multi !== 0) {
       if (e - s === 1 && line[s] === 0x2e) {
         if (this.multi === CMD_CAPA) this.advertised(this.capaStls);

@@ -14,7 +14,7 @@
 import { registerAppParser } from '../app-parser.js';
 import { equalsFold, isContinuation, replyCodeAt, skipSpaces, startsWithFold, upperWord, wordEnd, decimalAt } from '../text/ascii.js';
 import { SaslExchange, cleartextMechanism, mechanismKind } from '../text/sasl.js';
-import { TextSessionParser } from '../text/session.js';
+import { LineSessionParser } from '../text/line-session.js';
 
 const CMD_OTHER = 0;
 const CMD_HELLO = 1; // EHLO / LHLO (extended hello: keyword reply)
@@ -30,7 +30,7 @@ const MAX_QUEUE = 64;
 /** SASL mechanisms whose initial response completes the client's part. */
 const ONE_MESSAGE = new Set(['PLAIN', 'XOAUTH2', 'OAUTHBEARER', 'EXTERNAL', 'ANONYMOUS']);
 
-export class SmtpParser extends TextSessionParser {
+export class SmtpParser extends LineSessionParser {
   private greeted = false;
   private readonly queue: number[] = [];
   // extended hello reply being read: STARTTLS seen in it
@@ -44,29 +44,15 @@ export class SmtpParser extends TextSessionParser {
   private bdatLeft = 0;
   private readonly mechanismsUsed: string[] = [];
 
-  protected parse(fromClient: boolean, buf: Buffer, pos: number, end: number): number {
-    return fromClient ? this.parseClient(buf, pos, end) : this.parseServer(buf, pos, end);
+  /** The rest of a BDAT chunk (RFC 3030): message bytes, not lines. */
+  protected override skip(fromClient: boolean, _buf: Buffer, pos: number, end: number): number {
+    if (!fromClient || this.bdatLeft === 0) return 0;
+    const n = Math.min(this.bdatLeft, end - pos);
+    this.bdatLeft -= n;
+    return n;
   }
 
-  private parseClient(buf: Buffer, pos: number, end: number): number {
-    const r = this.client.reader;
-    while (pos < end) {
-      if (this.bdatLeft > 0) {
-        const n = Math.min(this.bdatLeft, end - pos);
-        this.bdatLeft -= n;
-        pos += n;
-        continue;
-      }
-      if (!r.midLine && this.clientSwitchesHere(buf, pos, end)) return pos;
-      const next = r.next(buf, pos, end);
-      if (next < 0) return end;
-      pos = next;
-      this.clientLine(r.line, r.start, r.end);
-    }
-    return end;
-  }
-
-  private clientLine(line: Buffer, s: number, e: number): void {
+  protected clientLine(line: Buffer, s: number, e: number): void {
     if (this.inData) {
       if (e - s === 1 && line[s] === 0x2e) this.inData = false; // "." ends the message
       return;
@@ -127,20 +113,8 @@ export class SmtpParser extends TextSessionParser {
     this.detail('auth_used', this.mechanismsUsed);
   }
 
-  private parseServer(buf: Buffer, pos: number, end: number): number {
-    const r = this.server.reader;
-    while (pos < end) {
-      if (!r.midLine && this.serverSwitchesHere(buf, pos, end)) return pos;
-      const next = r.next(buf, pos, end);
-      if (next < 0) return end;
-      pos = next;
-      if (this.serverLine(r.line, r.start, r.end)) return pos;
-    }
-    return end;
-  }
-
   /** One reply line; true when the server's stream switches to TLS after it. */
-  private serverLine(line: Buffer, s: number, e: number): boolean {
+  protected serverLine(line: Buffer, s: number, e: number): boolean {
     const code = replyCodeAt(line, s, e);
     if (code < 0) return false; // not a reply line
     const head = this.queue.length > 0 ? this.queue[0] : -1;
