@@ -122,7 +122,12 @@ export class BufferEncoder {
     return this.byte(0x5d, p);
   }
 
-  private object(o: Record<string, unknown>, p: number): number {
+  /**
+   * `{...}` of o's members. `objectMember`, when given, encodes the members whose values are
+   * plain objects or arrays instead of value() (the writer copies the ones it has written
+   * before); it returns the offset after what it wrote.
+   */
+  object(o: Record<string, unknown>, p: number, objectMember?: (v: object, p: number) => number): number {
     p = this.byte(0x7b, p);
     let first = true;
     for (const k in o) {
@@ -137,7 +142,9 @@ export class BufferEncoder {
       if (!first) p = this.byte(0x2c, p);
       first = false;
       p = this.key(k, p);
-      p = pre !== undefined ? this.text(pre, p) : this.value(v, p);
+      if (pre !== undefined) p = this.text(pre, p);
+      else if (objectMember !== undefined && typeof v === 'object' && v !== null) p = objectMember(v, p);
+      else p = this.value(v, p);
     }
     return this.byte(0x7d, p);
   }

@@ -104,59 +104,36 @@ export class NdjsonWriter implements DocumentSink {
   }
 
   private document(d: Record<string, unknown>, p: number): number {
-    const enc = this.enc;
+    this.docClock = this.useClock;
+    p = this.enc.object(d, p, this.member);
+    if (p >= this.buf.length) throw OVERFLOW;
+    this.buf[p] = 10;
+    return p + 1;
+  }
+
+  /** A member of a document whose value is an object: copied when it is still in the buffer. */
+  private readonly member = (v: object, p: number): number => {
     const buf = this.buf;
     const gen = this.generation;
-    this.docClock = this.useClock;
-    if (p + 2 > buf.length) throw OVERFLOW;
-    buf[p++] = 0x7b; // {
-    let first = true;
-    for (const k in d) {
-      if (!Object.prototype.hasOwnProperty.call(d, k)) continue;
-      const v = d[k];
-      if (BufferEncoder.skipped(v)) continue;
-      if (typeof v === 'object' && v !== null && typeof (v as { toJSON?: unknown }).toJSON !== 'function') {
-        if (!first) {
-          if (p >= buf.length) throw OVERFLOW;
-          buf[p++] = 0x2c; // ,
-        }
-        first = false;
-        p = enc.key(k, p);
-        let slot = this.memoSlot(v);
-        if (slot >= 0 && this.memoGen[slot] === gen) {
-          // still in the buffer: copy the bytes written for an earlier document
-          const from = this.memoStart[slot];
-          const to = this.memoEnd[slot];
-          if (p + (to - from) > buf.length) throw OVERFLOW;
-          buf.copyWithin(p, from, to);
-          p += to - from;
-          continue;
-        }
-        const at = p;
-        p = enc.value(v, p);
-        if (slot < 0) slot = this.remember(v);
-        if (slot >= 0) {
-          this.memoGen[slot] = gen;
-          this.memoStart[slot] = at;
-          this.memoEnd[slot] = p;
-        }
-        continue;
-      }
-      const pre = typeof v === 'object' && v !== null ? (JSON.stringify(v) as string | undefined) : undefined;
-      if (pre === undefined && typeof v === 'object' && v !== null) continue; // toJSON gave nothing
-      if (!first) {
-        if (p >= buf.length) throw OVERFLOW;
-        buf[p++] = 0x2c;
-      }
-      first = false;
-      p = enc.key(k, p);
-      p = pre !== undefined ? enc.text(pre, p) : enc.value(v, p);
+    let slot = this.memoSlot(v);
+    if (slot >= 0 && this.memoGen[slot] === gen) {
+      // written for an earlier document: copy those bytes
+      const from = this.memoStart[slot];
+      const to = this.memoEnd[slot];
+      if (p + (to - from) > buf.length) throw OVERFLOW;
+      buf.copyWithin(p, from, to);
+      return p + (to - from);
     }
-    if (p + 2 > buf.length) throw OVERFLOW;
-    buf[p++] = 0x7d; // }
-    buf[p++] = 10;
+    const at = p;
+    p = this.enc.value(v, p);
+    if (slot < 0) slot = this.remember(v);
+    if (slot >= 0) {
+      this.memoGen[slot] = gen;
+      this.memoStart[slot] = at;
+      this.memoEnd[slot] = p;
+    }
     return p;
-  }
+  };
 
   /** Encodings recorded at or after `from` in the current buffer are gone (a document undone). */
   private forget(from: number): void {
