@@ -47,19 +47,17 @@ function sharedBytes(o: object): Buffer | undefined {
   return enc;
 }
 
-/** JSON.stringify(v) as a string, with shared() encodings reused (tests, non-buffer uses). */
+/** JSON.stringify(v) as a string, encoded as the writer encodes it (tests, non-buffer uses). */
 export function encodeValue(v: unknown): string | undefined {
-  if (typeof v !== 'object' || v === null) return JSON.stringify(v) as string | undefined;
-  const b = sharedBytes(v);
-  if (b !== undefined) return b.toString('utf8');
-  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(v) as string | undefined;
-  if (Array.isArray(v)) return `[${v.map((x) => encodeValue(x) ?? 'null').join(',')}]`;
-  const parts: string[] = [];
-  for (const k of Object.keys(v)) {
-    const e = encodeValue((v as Record<string, unknown>)[k]);
-    if (e !== undefined) parts.push(`${JSON.stringify(k)}:${e}`);
+  for (let size = 4096; ; size *= 4) {
+    const enc = new BufferEncoder(Buffer.allocUnsafe(size));
+    try {
+      const end = enc.value(v, 0);
+      return end < 0 ? undefined : enc.buf.toString('utf8', 0, end);
+    } catch (e) {
+      if (e !== OVERFLOW) throw e;
+    }
   }
-  return `{${parts.join(',')}}`;
 }
 
 /** Thrown when an encoding does not fit in the buffer (the caller makes room and retries). */
