@@ -187,3 +187,18 @@ export async function startServer(argv, ns, host, port) {
   child.kill();
   throw new Error(`${argv.join(' ')}: nothing listening on ${host}:${port}`);
 }
+
+/** An IPv4 header and UDP header (10.1.0.5:40000 -> 10.1.0.9:dport, no checksums) before `payload`. */
+export function ipv4Udp(payload, dport) {
+  const ip = Buffer.alloc(28);
+  ip[0] = 0x45;
+  ip.writeUInt16BE(28 + payload.length, 2);
+  ip[8] = 64;
+  ip[9] = 17;
+  ip.set([10, 1, 0, 5], 12);
+  ip.set([10, 1, 0, 9], 16);
+  ip.writeUInt16BE(40000, 20);
+  ip.writeUInt16BE(dport, 22);
+  ip.writeUInt16BE(8 + payload.length, 24);
+  return Buffer.concat([ip, payload]);
+}

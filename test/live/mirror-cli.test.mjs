@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import dgram from 'node:dgram';
-import { framesOf, vxlan, geneve, runCli, waitForStderr, CAPTURES, sessions, summaryOf } from './helpers.mjs';
+import { framesOf, vxlan, geneve, runCli, waitForStderr, CAPTURES, sessions, summaryOf, ipv4Udp } from './helpers.mjs';
 
 function send(port, datagrams) {
   const s = dgram.createSocket('udp4');
@@ -11,20 +11,6 @@ function send(port, datagrams) {
     let left = datagrams.length;
     for (const d of datagrams) s.send(d, port, '127.0.0.1', () => --left === 0 && (s.close(), resolve()));
   });
-}
-
-function ipv4Udp(payload, dport) {
-  const ip = Buffer.alloc(28);
-  ip[0] = 0x45;
-  ip.writeUInt16BE(28 + payload.length, 2);
-  ip[8] = 64;
-  ip[9] = 17;
-  ip.set([10, 1, 0, 5], 12);
-  ip.set([10, 1, 0, 9], 16);
-  ip.writeUInt16BE(40000, 20);
-  ip.writeUInt16BE(dport, 22);
-  ip.writeUInt16BE(8 + payload.length, 24);
-  return Buffer.concat([ip, payload]);
 }
 
 test('TLS and HTTP over VXLAN: sessions with their VNI; health endpoint; SIGTERM writes the summary', async () => {

@@ -9,7 +9,7 @@ import { LINKTYPE_VXLAN_PAYLOAD, LINKTYPE_GENEVE_PAYLOAD } from '../../agent/dis
 import { ArraySink } from '../../agent/dist/output/writer.js';
 import { MirrorDoctor } from '../../agent/dist/mirror/doctor.js';
 import { MirrorSink } from '../../agent/dist/mirror/sink.js';
-import { framesOf, vxlan, geneve, CAPTURES, sessions, summaryOf } from './helpers.mjs';
+import { framesOf, vxlan, geneve, CAPTURES, sessions, summaryOf, ipv4Udp } from './helpers.mjs';
 
 const TLS12 = CAPTURES + 'tls12-ecdhe-rsa.pcap';
 
@@ -31,20 +31,6 @@ function feed(datagrams, { linktype = LINKTYPE_VXLAN_PAYLOAD, source = '10.0.0.5
   engine.finish({});
   doctor.check();
   return { docs: out.docs, lines, doctor, engine };
-}
-
-function ipv4Udp(payload, dport) {
-  const ip = Buffer.alloc(28);
-  ip[0] = 0x45;
-  ip.writeUInt16BE(28 + payload.length, 2);
-  ip[8] = 64;
-  ip[9] = 17;
-  ip.set([10, 1, 0, 5], 12);
-  ip.set([10, 1, 0, 9], 16);
-  ip.writeUInt16BE(40000, 20);
-  ip.writeUInt16BE(dport, 22);
-  ip.writeUInt16BE(8 + payload.length, 24);
-  return Buffer.concat([ip, payload]);
 }
 
 test('VXLAN pseudo link: the session is decoded, the VNI kept, the header checked strictly', () => {
